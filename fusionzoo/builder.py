@@ -1,0 +1,63 @@
+"""Building a registered model: constructor arguments from its weights, loading, band adaptation."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import torch
+
+from .registry import get_arch
+from .weights import WeightsError, adapt_band_layers, load_state_dict, resolve_weights_file
+
+log = logging.getLogger(__name__)
+
+__all__ = ["build_model"]
+
+
+def build_model(
+    cls: type[torch.nn.Module],
+    arch: str,
+    pretrained: bool = False,
+    tag: str | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    source: str = "auto",
+    **kwargs: Any,
+) -> torch.nn.Module:
+    """Instantiate ``cls`` for the registered ``arch`` and, if asked, load its weights ``tag``.
+
+    Constructor arguments start from the weights' ``model_kwargs`` (so ``create_model("pnn")`` has the
+    band count of its default weights) and are overridden by ``kwargs``.  When ``bands`` differs from the
+    weights', the band-dependent layers are adapted before a strict load.
+    """
+    entry = get_arch(arch)
+    cfg = entry.cfg
+    weights = None
+    if cfg.weights:
+        weights = cfg.weights[0] if tag is None else next(w for w in cfg.weights if w.tag == tag)
+    elif pretrained or tag is not None or checkpoint is not None:
+        raise WeightsError(f"model {arch!r} has no pretrained weights (it is {'a classical method' if cfg.classical else 'untrained'})")
+    init = dict(weights.model_kwargs) if weights is not None else {}
+    # metadata the model keeps for clear errors (band names, sensor)
+    if weights is not None:
+        init.setdefault("band_names", weights.bands)
+    if "bands" in kwargs and weights is not None and kwargs["bands"] != weights.num_bands:
+        init.pop("band_names", None)
+    init.update(kwargs)
+    model = cls(**init)
+    model.pretrained_cfg = weights  # type: ignore[assignment]
+    if not (pretrained or checkpoint is not None):
+        return model
+    assert weights is not None
+    path = resolve_weights_file(weights, checkpoint=checkpoint, source=source)
+    # an explicit checkpoint may be the user's own fine-tuned file: its hash is not the published one
+    sd = load_state_dict(path, sha256=None if checkpoint is not None else weights.sha256)
+    new_bands = getattr(model, "num_bands", weights.num_bands)
+    if new_bands != weights.num_bands and cfg.band_layers:
+        new_wl = kwargs.get("wavelengths")
+        sd = adapt_band_layers(sd, cfg.band_layers, weights.num_bands, new_bands, weights.wavelengths, new_wl)
+        log.warning("%s.%s: weights trained on %d bands %s adapted to %d bands (see adapt_band_layers)",
+                    arch, weights.tag, weights.num_bands, list(weights.bands), new_bands)
+    model.load_state_dict(sd, strict=True)
+    return model

@@ -1,0 +1,81 @@
+"""PNN: pansharpening by convolutional neural networks (Masi, Cozzolino, Verdoliva, Scarpa, 2016).
+
+Three convolutions, 9x9/64, 5x5/32 and 5x5/C, with ReLU after the first two, on the upsampled MS (23-tap
+interpolator) stacked with the PAN.  The convolutions are *valid*: like the reference implementation, the
+input is padded by replication by 8 pixels (the network's receptive-field margin) so that the output has
+the PAN's size.  There is no residual connection; 104,360 parameters for 8 bands.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..builder import build_model
+from ..ops.interp import interp23tap
+from ..registry import ArchConfig, register_model
+from .base import PansharpeningModel
+
+__all__ = ["PNN", "checkpoint_filter_fn"]
+
+
+# --- modules ---------------------------------------------------------------------------------------------
+class PNN(PansharpeningModel):
+    """PNN for ``bands`` MS bands at ``ratio`` (a power of two, as the 23-tap interpolator needs)."""
+
+    margin = 8  # (9 - 1) / 2 + (5 - 1) / 2 + (5 - 1) / 2
+
+    def __init__(self, bands: int = 8, ratio: int = 4, width: tuple[int, int] = (64, 32), **kwargs) -> None:
+        super().__init__(bands=bands, ratio=ratio, **kwargs)
+        interp23tap(torch.zeros(1, 1, 1, 1), ratio)
+        c1, c2 = width
+        self.conv1 = nn.Conv2d(bands + 1, c1, 9)
+        self.conv2 = nn.Conv2d(c1, c2, 5)
+        self.conv3 = nn.Conv2d(c2, bands, 5)
+
+    def network(self, x: torch.Tensor) -> torch.Tensor:
+        """The three valid convolutions: (B, C+1, H+16, W+16) -> (B, C, H, W)."""
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        return self.conv3(x)
+
+    def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
+        lms = interp23tap(ms, self.ratio)
+        x = torch.cat([lms, pan], dim=1)
+        x = F.pad(x, (self.margin,) * 4, mode="replicate")
+        return self.network(x)
+
+
+# --- checkpoint mapping ----------------------------------------------------------------------------------
+def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Map a DLPan-Toolbox PNN ``state_dict`` (keys ``conv1``..``conv3``, possibly ``module.``-prefixed)."""
+    out = {}
+    for k, v in state_dict.items():
+        k = k.removeprefix("module.")
+        if k.split(".")[0] in ("conv1", "conv2", "conv3"):
+            out[k] = v
+    return out
+
+
+# --- configs ----------------------------------------------------------------------------------------------
+default_cfgs = {
+    "pnn": ArchConfig(
+        task="pansharpening",
+        inputs=("ms", "pan"),
+        paper="G. Masi, D. Cozzolino, L. Verdoliva, G. Scarpa, 'Pansharpening by Convolutional Neural "
+              "Networks', Remote Sensing 8(7):594, 2016",
+        summary="3-layer CNN (9x9/64, 5x5/32, 5x5/C, valid) on [upsampled MS, PAN]",
+        url="https://doi.org/10.3390/rs8070594",
+        band_layers={"conv1.weight": 1, "conv3.weight": 0, "conv3.bias": 0},
+        card="pnn.md",
+        weights=(),
+    ),
+}
+
+
+# --- entry points -----------------------------------------------------------------------------------------
+@register_model
+def pnn(pretrained: bool = False, **kwargs) -> PNN:
+    """PNN (Masi et al. 2016): three convolutions on the upsampled MS stacked with the PAN."""
+    return build_model(PNN, "pnn", pretrained, **kwargs)

@@ -1,0 +1,274 @@
+"""Pretrained weights: their metadata, where they come from, and how they are loaded.
+
+Every set of weights is a :class:`Weights` record (torchvision style) kept beside its architecture in the
+model family's file.  The files are published as Hugging Face Hub repositories holding
+``model.safetensors`` + ``config.json`` + ``README.md``.  Until the Hub organisation exists the very same
+folders ship inside the package under ``fusionzoo/published/<org>/<name>/``, so a source checkout,
+``pip install .`` and torch.hub's copy of the repository all load them without the network.
+
+Where a file comes from, in order (:func:`resolve_weights_file`):
+
+1. an explicit ``checkpoint`` path (a ``.safetensors`` file or a folder holding ``model.safetensors``);
+2. the folder named by the ``FUSIONZOO_WEIGHTS_DIR`` environment variable, laid out as ``<org>/<name>/``;
+3. the copy bundled with the package;
+4. the Hub, through :func:`huggingface_hub.hf_hub_download` at the pinned revision (its cache,
+   ``HF_HUB_OFFLINE`` and ``HF_ENDPOINT`` work as the Hugging Face documentation describes).
+
+Loading never unpickles: the state dict is read with :mod:`safetensors`, its sha256 is checked against the
+record, and it is loaded strictly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+__all__ = [
+    "Weights",
+    "WeightsError",
+    "ChecksumError",
+    "BandMismatchError",
+    "sha256sum",
+    "resolve_weights_file",
+    "load_state_dict",
+    "adapt_band_layers",
+    "validate_weights_metadata",
+    "PUBLISHED_DIR",
+    "WEIGHTS_FILE",
+    "CONFIG_FILE",
+]
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_DIR = Path(__file__).resolve().parent / "published"
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+HUB_ORG = "fusionzoo"
+
+
+class WeightsError(RuntimeError):
+    """Weights could not be found or loaded."""
+
+
+class ChecksumError(WeightsError):
+    """A weights file does not have the sha256 its record names."""
+
+
+class BandMismatchError(ValueError):
+    """Inputs do not have the bands a model expects."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Metadata of one set of pretrained weights (``arch.tag``).
+
+    ``metrics`` is ``{dataset: {protocol: {metric: value}}}``; ``baselines`` has the same layout for the
+    reference methods measured on the same data (e.g. EXP), so a card can put them side by side.
+    ``model_kwargs`` are the constructor arguments the weights were trained with (e.g. ``bands``, ``ratio``).
+    """
+
+    tag: str
+    sensor: str
+    bands: tuple[str, ...]
+    wavelengths: tuple[float, ...] | None
+    ratio: int
+    bit_depth: int
+    scaling: str
+    normalization: str
+    train_data: tuple[Mapping[str, str], ...]
+    eval_data: tuple[Mapping[str, str], ...]
+    metrics: Mapping[str, Mapping[str, Mapping[str, float]]]
+    num_params: int
+    license: str
+    recipe: str
+    sha256: str
+    hf_revision: str
+    model_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    baselines: Mapping[str, Mapping[str, Mapping[str, Mapping[str, float]]]] = field(default_factory=dict)
+    description: str = ""
+    file_name: str = WEIGHTS_FILE
+    hf_repo: str = ""  # filled in by the registry: "<org>/<arch>.<tag>"
+
+    @property
+    def num_bands(self) -> int:
+        return len(self.bands)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["bands"] = list(self.bands)
+        d["wavelengths"] = list(self.wavelengths) if self.wavelengths else None
+        d["train_data"] = [dict(x) for x in self.train_data]
+        d["eval_data"] = [dict(x) for x in self.eval_data]
+        return d
+
+
+_REQUIRED_STR = ("tag", "sensor", "scaling", "normalization", "license", "recipe", "sha256", "hf_revision",
+                 "file_name", "hf_repo")
+
+
+def validate_weights_metadata(w: Weights, model: torch.nn.Module | None = None) -> list[str]:
+    """Check a record against the schema; returns the list of problems (empty when it is valid).
+
+    With ``model`` (built with ``w.model_kwargs``) the parameter count and the input band count are
+    checked against the network itself.
+    """
+    problems = []
+    for k in _REQUIRED_STR:
+        if not isinstance(getattr(w, k), str) or not getattr(w, k):
+            problems.append(f"{k} must be a non-empty string")
+    if len(w.sha256) != 64 or any(c not in "0123456789abcdef" for c in w.sha256):
+        problems.append("sha256 must be 64 lowercase hex digits")
+    if not w.bands:
+        problems.append("bands must list the input bands in order")
+    if w.wavelengths is not None and len(w.wavelengths) != len(w.bands):
+        problems.append("wavelengths must have one entry per band")
+    if not isinstance(w.ratio, int) or w.ratio < 1:
+        problems.append("ratio must be a positive integer")
+    if not isinstance(w.bit_depth, int) or not 1 <= w.bit_depth <= 32:
+        problems.append("bit_depth must be an integer in 1..32")
+    for key in ("train_data", "eval_data"):
+        entries = getattr(w, key)
+        if not entries:
+            problems.append(f"{key} must name at least one dataset")
+        for e in entries:
+            if not {"name", "terms"} <= set(e):
+                problems.append(f"each {key} entry needs 'name' and 'terms'")
+    if not w.metrics:
+        problems.append("metrics must report at least one dataset")
+    for ds, protocols in w.metrics.items():
+        if not protocols or not all(isinstance(v, (int, float)) for p in protocols.values() for v in p.values()):
+            problems.append(f"metrics[{ds!r}] must map protocol -> metric -> number")
+    if not (PUBLISHED_DIR.parent.parent / w.recipe).is_file():
+        problems.append(f"recipe {w.recipe!r} is not a file of the repository")
+    if model is not None:
+        n = sum(p.numel() for p in model.parameters())
+        if n != w.num_params:
+            problems.append(f"num_params {w.num_params} differs from the model's {n}")
+        nb = getattr(model, "num_bands", None)
+        if nb is not None and nb != len(w.bands):
+            problems.append(f"{len(w.bands)} band names for a model of {nb} input bands")
+    return problems
+
+
+def sha256sum(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _local_candidate(base: Path, w: Weights) -> Path | None:
+    for p in (base / w.hf_repo / w.file_name, base / w.hf_repo.split("/")[-1] / w.file_name):
+        if p.is_file():
+            return p
+    return None
+
+
+def hub_download(w: Weights, filename: str | None = None, **kwargs: Any) -> Path:
+    """Download a published file through the Hugging Face Hub client at the pinned revision."""
+    try:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import LocalEntryNotFoundError
+    except ImportError as e:  # pragma: no cover - huggingface_hub is a dependency
+        raise WeightsError("huggingface_hub is needed to download weights: pip install huggingface_hub") from e
+    filename = filename or w.file_name
+    try:
+        return Path(hf_hub_download(w.hf_repo, filename, revision=w.hf_revision, **kwargs))
+    except LocalEntryNotFoundError as e:
+        raise WeightsError(
+            f"cannot download {filename} of {w.hf_repo} (revision {w.hf_revision}): no network and not in the "
+            f"Hugging Face cache. On a machine with network run `huggingface-cli download {w.hf_repo} "
+            f"{filename} --revision {w.hf_revision}` (it fills the cache, ~/.cache/huggingface/hub), or put "
+            f"the file in a folder and pass checkpoint=<folder> or set FUSIONZOO_WEIGHTS_DIR=<dir> holding "
+            f"{w.hf_repo}/{filename}."
+        ) from e
+
+
+def resolve_weights_file(w: Weights, checkpoint: str | os.PathLike | None = None, source: str = "auto") -> Path:
+    """Find the file of ``w``; ``source`` is ``"auto"`` (the order in the module docstring), ``"local"``
+    (never the network) or ``"hub"`` (always through the Hub client and its cache)."""
+    if source not in ("auto", "local", "hub"):
+        raise ValueError(f"source must be 'auto', 'local' or 'hub', got {source!r}")
+    if checkpoint is not None:
+        p = Path(checkpoint).expanduser()
+        if p.is_dir():
+            p = p / w.file_name
+        if not p.is_file():
+            raise FileNotFoundError(f"checkpoint {p} does not exist; pass a .safetensors file or a folder "
+                                    f"holding {w.file_name}")
+        return p
+    if source in ("auto", "local"):
+        env = os.environ.get("FUSIONZOO_WEIGHTS_DIR")
+        for base in ([Path(env)] if env else []) + [PUBLISHED_DIR]:
+            found = _local_candidate(base, w)
+            if found is not None:
+                return found
+        if source == "local":
+            raise WeightsError(f"{w.hf_repo}/{w.file_name} is neither bundled nor in FUSIONZOO_WEIGHTS_DIR; "
+                               f"use source='auto' or 'hub' to download it")
+    return hub_download(w)
+
+
+def load_state_dict(path: str | os.PathLike, sha256: str | None = None) -> dict[str, torch.Tensor]:
+    """Read a ``.safetensors`` state dict (never a pickle), checking its sha256 when one is given."""
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if path.suffix not in (".safetensors",):
+        raise WeightsError(f"{path}: fusionzoo loads only .safetensors files (pickled checkpoints can run "
+                           f"arbitrary code); convert it first, e.g. with `fusionzoo convert`")
+    if sha256 is not None:
+        got = sha256sum(path)
+        if got != sha256:
+            raise ChecksumError(f"checksum mismatch for {path}: expected sha256 {sha256}, got {got}. The file is "
+                                f"corrupted or not the published one: delete it (and its Hugging Face cache "
+                                f"entry) and download it again")
+    return load_file(str(path))
+
+
+def _map_bands(old: int, new: int, old_wl: tuple[float, ...] | None, new_wl: tuple[float, ...] | None) -> list[int]:
+    """For each new band, the index of the pretrained band whose weights it starts from."""
+    if old_wl and new_wl and len(new_wl) == new and len(old_wl) == old:
+        return [min(range(old), key=lambda i: abs(old_wl[i] - wl)) for wl in new_wl]
+    return [i % old for i in range(new)]
+
+
+def adapt_band_layers(
+    state_dict: dict[str, torch.Tensor],
+    band_layers: Mapping[str, int],
+    old_bands: int,
+    new_bands: int,
+    old_wavelengths: tuple[float, ...] | None = None,
+    new_wavelengths: tuple[float, ...] | None = None,
+) -> dict[str, torch.Tensor]:
+    """Adapt pretrained weights to another number of spectral bands.
+
+    ``band_layers`` maps a parameter name to the dimension that indexes MS bands (the first ``old_bands``
+    entries along it; any further entries, such as the PAN channel, are kept as they are).
+
+    The rule: each new band takes the slice of the pretrained band nearest in centre wavelength when both
+    wavelength lists are known, otherwise band ``i % old_bands`` (cyclic repetition, as timm does for input
+    channels).  Along an *input* dimension (dimension 1 of a convolution weight) the copied slices are
+    scaled by ``old_bands / new_bands``, so that a spectrally flat image produces the same first-layer
+    response as before; output slices (dimension 0, biases) are copied unchanged.
+    """
+    src = _map_bands(old_bands, new_bands, old_wavelengths, new_wavelengths)
+    out = dict(state_dict)
+    for name, dim in band_layers.items():
+        t = state_dict[name]
+        idx = torch.tensor(src + list(range(old_bands, t.shape[dim])), dtype=torch.long)
+        new = t.index_select(dim, idx).clone()
+        if dim == 1:
+            scale = old_bands / new_bands
+            new.narrow(dim, 0, new_bands).mul_(scale)
+        out[name] = new
+        log.info("adapted %s from %d to %d bands along dim %d (source bands %s)", name, old_bands, new_bands,
+                 dim, src)
+    return out
