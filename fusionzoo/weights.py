@@ -175,7 +175,8 @@ def hub_download(w: Weights, filename: str | None = None, **kwargs: Any) -> Path
     """Download a published file through the Hugging Face Hub client at the pinned revision."""
     try:
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import LocalEntryNotFoundError
+        from huggingface_hub.errors import (EntryNotFoundError, LocalEntryNotFoundError, RepositoryNotFoundError,
+                                            RevisionNotFoundError)
     except ImportError as e:  # pragma: no cover - huggingface_hub is a dependency
         raise WeightsError("huggingface_hub is needed to download weights: pip install huggingface_hub") from e
     filename = filename or w.file_name
@@ -189,6 +190,11 @@ def hub_download(w: Weights, filename: str | None = None, **kwargs: Any) -> Path
             f"the file in a folder and pass checkpoint=<folder> or set FUSIONZOO_WEIGHTS_DIR=<dir> holding "
             f"{w.hf_repo}/{filename}."
         ) from e
+    except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as e:
+        raise WeightsError(
+            f"{w.hf_repo} has no {filename} at revision {w.hf_revision} on {os.environ.get('HF_ENDPOINT', 'the Hub')} "
+            f"({type(e).__name__}); use the copy bundled with fusionzoo (source='auto'), or pass "
+            f"checkpoint=<file or folder>") from e
 
 
 def resolve_weights_file(w: Weights, checkpoint: str | os.PathLike | None = None, source: str = "auto") -> Path:

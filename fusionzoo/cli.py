@@ -1,0 +1,446 @@
+"""The ``fusionzoo`` command line: list and describe models, pansharpen GeoTIFFs, publish weights.
+
+::
+
+    fusionzoo list [--task T] [--pretrained] [--pattern P]
+    fusionzoo info NAME
+    fusionzoo pansharpen (--sample | --pan PAN.tif --ms MS.tif) [--model NAME] [--bit-depth N]
+                         [--device cpu|cuda] -o OUT.tif
+    fusionzoo publish NAME --out DIR [--push --org ORG --token TOKEN]
+
+Every error ends as one line on stderr (``fusionzoo: error: ...``) and exit status 2, and leaves no output
+file behind; ``--debug`` (before the command) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from .registry import TASKS, create_model, get_arch, get_weights, list_models, split_name
+from .weights import HUB_ORG, Weights, WeightsError
+
+__all__ = ["main", "models_markdown", "update_readme", "CLIError", "README_START", "README_END"]
+
+PROG = "fusionzoo"
+README_START = "<!-- models:start -->"
+README_END = "<!-- models:end -->"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} -h`)\n")
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+def _kind(cfg) -> str:
+    return "classical" if cfg.classical else "learned"
+
+
+def _fmt_int(n: int | None) -> str:
+    return "?" if n is None else f"{n:,}"
+
+
+def _default_param_count(arch: str) -> int | None:
+    """Parameters of ``arch`` built with its defaults (no weights loaded); ``None`` if that fails."""
+    try:
+        m = create_model(arch)
+    except Exception:  # noqa: BLE001 - only informative
+        return None
+    return sum(p.numel() for p in m.parameters())
+
+
+def _weights_of(name: str) -> Weights | None:
+    entry = get_arch(name)
+    _, tag = split_name(name)
+    if tag is None and not entry.cfg.weights:
+        return None
+    return get_weights(name)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _trained_on(w: Weights) -> str:
+    data = "; ".join(d["name"] for d in w.train_data)
+    return f"{data} ({w.sensor}, {w.num_bands} bands, {w.bit_depth}-bit, ratio {w.ratio})"
+
+
+# --- list ------------------------------------------------------------------------------------------------
+def _cmd_list(args: argparse.Namespace) -> int:
+    names = list_models(task=args.task, pretrained=True if args.pretrained else None, pattern=args.pattern)
+    if not names:
+        print("no model matches", file=sys.stderr)
+        return 0
+    rows = []
+    for name in names:
+        cfg = get_arch(name).cfg
+        w = _weights_of(name)
+        if cfg.classical:
+            avail = "not needed"
+        elif w is not None:
+            avail = f"yes ({w.sensor}, {w.num_bands} bands)"
+        else:
+            avail = "no (not trained yet)"
+        rows.append([name, cfg.task, "+".join(cfg.inputs), _kind(cfg), avail])
+    print(_table(["name", "task", "inputs", "kind", "weights"], rows))
+    return 0
+
+
+# --- info ------------------------------------------------------------------------------------------------
+def _card_path(cfg) -> Path | None:
+    if not cfg.card:
+        return None
+    p = REPO_ROOT / "model_cards" / cfg.card
+    return p if p.is_file() else None
+
+
+def _fmt_metrics(metrics) -> list[str]:
+    out = []
+    for ds, protocols in metrics.items():
+        for proto, vals in protocols.items():
+            v = ", ".join(f"{k}={x:.4g}" if isinstance(x, float) else f"{k}={x}" for k, x in vals.items())
+            out.append(f"{ds} / {proto}: {v}")
+    return out
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    entry = get_arch(args.name)
+    arch, tag = split_name(args.name)
+    cfg = entry.cfg
+    weights = [get_weights(args.name)] if tag is not None else list(cfg.weights)
+    lines = [f"{arch}: {cfg.summary}",
+             f"  task:    {cfg.task} ({_kind(cfg)})",
+             f"  inputs:  {', '.join(cfg.inputs)}",
+             f"  paper:   {cfg.paper}"]
+    if cfg.url:
+        lines.append(f"  url:     {cfg.url}")
+    card = _card_path(cfg)
+    if card is not None:
+        lines.append(f"  card:    {card}")
+    if not weights:
+        n = _default_param_count(arch)
+        lines.append(f"  params:  {_fmt_int(n)} (default configuration)")
+        lines.append("  weights: none needed (classical method)" if cfg.classical
+                     else "  weights: none yet (the architecture can be trained, see `fusionzoo list --pretrained`)")
+    for i, w in enumerate(weights):
+        default = " (default)" if cfg.weights and w.tag == cfg.weights[0].tag else ""
+        wl = f" at {', '.join(f'{x:g}' for x in w.wavelengths)} nm" if w.wavelengths else ""
+        lines += [
+            "",
+            f"  {arch}.{w.tag}{default}" + (f": {w.description}" if w.description else ""),
+            f"    sensor:      {w.sensor}",
+            f"    bands:       {w.num_bands}: {', '.join(w.bands)}{wl}",
+            f"    ratio:       {w.ratio}",
+            f"    bit depth:   {w.bit_depth} (inputs scaled as {w.scaling}; {w.normalization})",
+            f"    parameters:  {_fmt_int(w.num_params)}",
+            "    trained on:  " + "; ".join(f"{d['name']} ({d['terms']})" for d in w.train_data),
+            "    evaluated:   " + "; ".join(f"{d['name']} ({d['terms']})" for d in w.eval_data),
+            "    metrics:",
+            *(f"      {m}" for m in _fmt_metrics(w.metrics)),
+        ]
+        if w.baselines:
+            lines.append("    baselines (same data):")
+            for method, metrics in w.baselines.items():
+                lines += [f"      {method}: {m}" for m in _fmt_metrics(metrics)]
+        lines += [
+            f"    licence:     {w.license}",
+            f"    recipe:      {w.recipe}",
+            f"    hub:         {w.hf_repo} @ {w.hf_revision}",
+            f"    sha256:      {w.sha256}",
+        ]
+    print("\n".join(lines))
+    return 0
+
+
+# --- pansharpen ------------------------------------------------------------------------------------------
+def _build_pansharpening_model(name: str, ratio: int) -> torch.nn.Module:
+    """The model the CLI runs: a learned one with its pretrained weights, a classical one at ``ratio``."""
+    entry = get_arch(name)
+    arch, tag = split_name(name)
+    if entry.cfg.task != "pansharpening":
+        raise CLIError(f"model {arch!r} is a {entry.cfg.task} model, not a pansharpening one "
+                       f"(`fusionzoo list --task pansharpening` shows those)")
+    if entry.cfg.classical:
+        return create_model(name, ratio=ratio)
+    if not entry.cfg.weights:
+        raise CLIError(f"model {arch!r} has no pretrained weights yet, so it cannot pansharpen; "
+                       f"`fusionzoo list --pretrained` shows the models that can, or use a classical one "
+                       f"(e.g. --model exp)")
+    return create_model(name, pretrained=True)
+
+
+def _guess_bit_depth(max_dn: float, dtype: np.dtype) -> int:
+    if dtype == np.uint8:
+        return 8
+    for bits in (11, 12, 14, 16):
+        if max_dn <= 2**bits - 1:
+            return bits
+    return 16
+
+
+def _cmd_pansharpen(args: argparse.Namespace) -> int:
+    from .io import SAMPLE_MS, SAMPLE_PAN, quicklook, read_pan_ms, rgb_indexes_for, write_geotiff
+    from .sensors import get_sensor
+
+    t0 = time.perf_counter()
+    if args.sample and (args.pan or args.ms):
+        raise CLIError("give either --sample or --pan and --ms, not both")
+    if not args.sample and not (args.pan and args.ms):
+        raise CLIError("give --sample, or both --pan PAN.tif and --ms MS.tif")
+    out = Path(args.output).expanduser()
+    if out.suffix.lower() not in (".tif", ".tiff"):
+        raise CLIError(f"-o must name a GeoTIFF file ending in .tif or .tiff, got {out}")
+    if not out.parent.is_dir():
+        raise CLIError(f"cannot write {out}: folder {out.parent} does not exist")
+    png = out.with_suffix(".png")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise CLIError("--device cuda was asked for but no CUDA device is available; use --device cpu")
+    if args.bit_depth is not None and not 1 <= args.bit_depth <= 16:
+        raise CLIError(f"--bit-depth must be between 1 and 16, got {args.bit_depth}")
+
+    # fail fast on an unknown model or tag, before reading anything
+    entry = get_arch(args.model)
+    _weights_of(args.model)
+
+    pan_path, ms_path = (SAMPLE_PAN, SAMPLE_MS) if args.sample else (Path(args.pan), Path(args.ms))
+    pair = read_pan_ms(pan_path, ms_path)
+    ms_np, pan_np, ratio = pair["ms"], pair["pan"], pair["ratio"]
+    n_bands = ms_np.shape[0]
+    model = _build_pansharpening_model(args.model, ratio)
+    model.eval()
+    w: Weights | None = getattr(model, "pretrained_cfg", None)
+    model_bands = getattr(model, "num_bands", None)
+    band_names = getattr(model, "band_names", None)
+    if model_bands is not None and model_bands != n_bands:
+        names = f" ({', '.join(band_names)})" if band_names else ""
+        raise CLIError(f"model {args.model} expects {model_bands} MS bands{names}, but {ms_path} has {n_bands}; "
+                       f"select and order the bands to match")
+    model_ratio = getattr(model, "ratio", ratio)
+    if model_ratio != ratio:
+        raise CLIError(f"model {args.model} works at resolution ratio {model_ratio}, but the PAN/MS pair has "
+                       f"ratio {ratio}")
+
+    # the [0, 1] scale: DN / (2**bits - 1)
+    max_dn = float(max(ms_np.max(), pan_np.max()))
+    if args.bit_depth is not None:
+        bits, why = args.bit_depth, "--bit-depth"
+    elif args.sample:
+        bits, why = get_sensor("WV3").bit_depth, "the sample's sensor, WorldView-3"
+    elif pair["dtype"] == np.uint8:
+        bits, why = 8, "8-bit files"
+    elif w is not None and max_dn <= 2**w.bit_depth - 1:
+        bits, why = w.bit_depth, f"the bit depth the weights {args.model} were trained on"
+    else:
+        bits = _guess_bit_depth(max_dn, pair["dtype"])
+        why = f"guessed from the largest value, {max_dn:g}; pass --bit-depth to set it"
+    full = 2**bits - 1
+    if max_dn > full:
+        raise CLIError(f"the inputs reach {max_dn:g}, above the {bits}-bit full scale {full}; pass the right "
+                       f"--bit-depth (e.g. {_guess_bit_depth(max_dn, pair['dtype'])})")
+
+    device = torch.device(args.device)
+    ms = torch.from_numpy(ms_np.astype(np.float32) / full)[None].to(device)
+    pan = torch.from_numpy(pan_np.astype(np.float32) / full)[None].to(device)
+    model.to(device)
+    t1 = time.perf_counter()
+    try:
+        with torch.no_grad():
+            fused = model(ms, pan)
+    except torch.OutOfMemoryError as e:
+        raise CLIError(f"out of memory on {device} for a {pan_np.shape[2]}x{pan_np.shape[1]} PAN; crop the "
+                       f"inputs or use --device cpu") from e
+    t_model = time.perf_counter() - t1
+    if tuple(fused.shape) != (1, n_bands, *pan_np.shape[1:]):
+        raise CLIError(f"model {args.model} returned shape {tuple(fused.shape)}, expected "
+                       f"{(1, n_bands, *pan_np.shape[1:])}")
+    if not torch.isfinite(fused).all():
+        raise CLIError(f"model {args.model} produced NaN or infinite values; nothing was written")
+    fused = fused.clamp_(0, 1)[0].cpu().numpy()
+    dn = np.rint(fused.astype(np.float64) * full).astype(np.uint16)
+
+    out_names = band_names or (w.bands if w is not None else None)
+    if out_names is None and args.sample:
+        out_names = get_sensor("WV3").bands
+    if out_names is None:
+        desc = pair["ms_meta"]["descriptions"]
+        out_names = desc if all(desc) and len(desc) == n_bands else None
+    rgb = rgb_indexes_for(n_bands, out_names)
+    tags = {"FUSIONZOO_MODEL": args.model, "BIT_DEPTH": bits, "SOURCE_PAN": pan_path.name,
+            "SOURCE_MS": ms_path.name}
+    write_geotiff(out, dn, pair["crs"], pair["transform"], "uint16",
+                  band_names=list(out_names) if out_names else None, tags=tags)
+    try:
+        quicklook(dn, rgb, png)
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+    n_params = sum(p.numel() for p in model.parameters())
+    crs = pair["crs"].to_string() if pair["crs"] is not None else "no CRS"
+    what = "the built-in sample (WorldView-3, Shanghai; CC BY-SA 4.0)" if args.sample else f"{pan_path} + {ms_path}"
+    rgb_names = ", ".join(out_names[i] if out_names else str(i + 1) for i in rgb)
+    weights_txt = f", weights {entry.arch}.{w.tag}" if w is not None else ""
+    print(f"read {what}: MS {n_bands} bands {ms_np.shape[2]}x{ms_np.shape[1]}, PAN {pan_np.shape[2]}x"
+          f"{pan_np.shape[1]}, ratio {ratio}, {crs}")
+    print(f"scaled DN / {full} ({bits}-bit: {why})")
+    print(f"ran {entry.arch} ({_kind(entry.cfg)}, {n_params:,} parameters{weights_txt}) on {device} "
+          f"in {t_model:.2f} s")
+    print(f"wrote {out} ({n_bands} bands, {dn.shape[2]}x{dn.shape[1]}, uint16 DN, CRS and transform of the PAN)")
+    print(f"wrote {png} (quicklook, RGB = bands {rgb_names}, 2-98 % stretch); total {time.perf_counter() - t0:.2f} s")
+    return 0
+
+
+# --- publish ---------------------------------------------------------------------------------------------
+def _cmd_publish(args: argparse.Namespace) -> int:
+    get_arch(args.name)  # unknown names fail here, with suggestions
+    _weights_of(args.name)
+    try:
+        from . import hub
+    except ImportError as e:
+        raise CLIError(f"publishing needs fusionzoo.hub, which cannot be imported here ({e})") from e
+    out_dir = Path(args.out).expanduser()
+    result = hub.write_hub_folder(args.name, out_dir)
+    print(f"wrote the Hugging Face Hub folder of {args.name} to {result if result is not None else out_dir}")
+    if args.push:
+        url = hub.push_to_hub(args.name, org=args.org, token=args.token)
+        print(f"pushed {args.name} to the Hugging Face Hub" + (f": {url}" if url else ""))
+    return 0
+
+
+# --- the parser ------------------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="fusionzoo: a PyTorch model zoo for remote-sensing data fusion.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks instead of one-line errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("list", help="list the models", description="Table of every registered model.")
+    s.add_argument("--task", choices=TASKS, help="only models of this task")
+    s.add_argument("--pretrained", action="store_true", help="only models with pretrained weights")
+    s.add_argument("--pattern", help="shell wildcard on the name, e.g. 'pnn*'")
+    s.set_defaults(func=_cmd_list)
+
+    s = sub.add_parser("info", help="describe a model and its weights",
+                       description="Paper, summary, inputs and every set of weights of a model.")
+    s.add_argument("name", metavar="NAME", help="arch or arch.tag")
+    s.set_defaults(func=_cmd_info)
+
+    s = sub.add_parser(
+        "pansharpen", help="fuse a PAN + MS GeoTIFF pair",
+        description="Pansharpen a PAN + MS GeoTIFF pair (or the built-in sample) into a GeoTIFF at PAN "
+                    "resolution (uint16 digital numbers, CRS and transform of the PAN) and a quicklook PNG "
+                    "beside it.")
+    s.add_argument("--sample", action="store_true", help="use the built-in WorldView-3 sample scene")
+    s.add_argument("--pan", metavar="PAN.tif", help="panchromatic GeoTIFF (1 band)")
+    s.add_argument("--ms", metavar="MS.tif", help="multispectral GeoTIFF (ratio times smaller than the PAN)")
+    s.add_argument("--model", default="pnn", metavar="NAME",
+                   help="model (arch or arch.tag; learned models use their pretrained weights); default: pnn")
+    s.add_argument("--bit-depth", type=int, metavar="N",
+                   help="radiometric resolution of the inputs: values are scaled by 1 / (2**N - 1) "
+                        "(default: the sample's 11, 8 for uint8 files, else the weights' bit depth, else "
+                        "guessed from the data)")
+    s.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    s.add_argument("-o", "--output", required=True, metavar="OUT.tif",
+                   help="output GeoTIFF; the quicklook is written beside it as OUT.png")
+    s.set_defaults(func=_cmd_pansharpen)
+
+    s = sub.add_parser("publish", help="write (and push) a model's Hugging Face Hub folder",
+                       description="Write the Hub folder (model.safetensors, config.json, README.md) of a set "
+                                   "of weights and, with --push, upload it.")
+    s.add_argument("name", metavar="NAME", help="arch.tag (or arch for its default weights)")
+    s.add_argument("--out", required=True, metavar="DIR", help="folder to write")
+    s.add_argument("--push", action="store_true", help="also upload to the Hugging Face Hub")
+    s.add_argument("--org", default=None, help=f"Hub organisation (default: the record's, {HUB_ORG})")
+    s.add_argument("--token", default=None,
+                   help="Hub token (default: HF_TOKEN or the `huggingface-cli login` token)")
+    s.set_defaults(func=_cmd_publish)
+    return p
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, KeyError) and e.args:
+        msg = str(e.args[0])
+    else:
+        msg = str(e) or type(e).__name__
+    if not isinstance(e, (CLIError, KeyError, ValueError, FileNotFoundError, WeightsError)):
+        msg = f"{type(e).__name__}: {msg}"
+    return " ".join(msg.split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 error)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # -h (0) or a usage error (2), already printed
+        return int(e.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - every error is one line unless --debug
+        if args.debug or os.environ.get("FUSIONZOO_DEBUG"):
+            traceback.print_exc()
+        print(f"{PROG}: error: {_one_line(e)}", file=sys.stderr)
+        return 2
+
+
+# --- README model table ----------------------------------------------------------------------------------
+def _cell(s: Any) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def models_markdown() -> str:
+    """The README's model table (Markdown): name, task, inputs, kind, params, what the weights were trained on."""
+    lines = ["| name | task | inputs | kind | params | trained on |", "|---|---|---|---|---|---|"]
+    for name in list_models():
+        cfg = get_arch(name).cfg
+        w = _weights_of(name)
+        if w is not None:
+            params, trained = _fmt_int(w.num_params), _trained_on(w)
+        else:
+            params = _fmt_int(_default_param_count(name))
+            trained = "nothing (classical method)" if cfg.classical else "no weights yet"
+        cells = [f"`{name}`", cfg.task, ", ".join(cfg.inputs), _kind(cfg), params, trained]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def update_readme(path: str | os.PathLike | None = None) -> bool:
+    """Regenerate the model table between the README's markers; returns whether the file changed."""
+    path = Path(path) if path is not None else REPO_ROOT / "README.md"
+    text = path.read_text()
+    try:
+        head, rest = text.split(README_START, 1)
+        _, tail = rest.split(README_END, 1)
+    except ValueError as e:
+        raise CLIError(f"{path} lacks the markers {README_START} ... {README_END}") from e
+    new = f"{head}{README_START}\n{models_markdown()}\n{README_END}{tail}"
+    if new != text:
+        path.write_text(new)
+        return True
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

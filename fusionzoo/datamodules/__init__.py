@@ -1,0 +1,5 @@
+"""Lightning data modules (torchgeo ``NonGeoDataModule``)."""
+
+from .pansharpening import WaldPatchesDataModule
+
+__all__ = ["WaldPatchesDataModule"]

@@ -1,0 +1,7 @@
+"""Datasets (torchgeo ``NonGeoDataset``): dict samples, one key per modality."""
+
+from .scenes import PUBLIC_SCENES, Scene, SceneSource, load_scene, read_mat
+from .wald import WaldPatches, degrade_scene, split_blocks
+
+__all__ = ["PUBLIC_SCENES", "Scene", "SceneSource", "load_scene", "read_mat", "WaldPatches", "degrade_scene",
+           "split_blocks"]

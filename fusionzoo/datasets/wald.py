@@ -1,0 +1,151 @@
+"""Wald-protocol training patches from full-resolution scenes.
+
+Each full-resolution scene is degraded once by Wald's protocol (:func:`fusionzoo.ops.degrade`: the MS
+filtered with the sensor's MTF and decimated, the PAN reduced by the same ratio); the original MS becomes
+the reference.  The degraded scene is tiled into square blocks, and the blocks are dealt to the
+``train`` / ``val`` / ``test`` splits by a seeded permutation, so the splits are spatially disjoint; patches
+are cut inside blocks only, on a regular grid (deterministic).  Reduced-resolution scenes that already carry
+a reference are used as they are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torchgeo.datasets import NonGeoDataset
+
+from .scenes import PUBLIC_SCENES, Scene, crop_to_ratio, load_scene
+
+__all__ = ["WaldPatches", "degrade_scene", "split_blocks"]
+
+SPLITS = ("train", "val", "test")
+
+
+def degrade_scene(scene: Scene) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(ms_lr, pan_lr, reference) of a scene by Wald's protocol (or as stored, when it has a reference)."""
+    if scene.gt is not None:
+        return scene.ms, scene.pan, scene.gt
+    from ..ops import degrade
+
+    r = scene.ratio
+    ms, pan = crop_to_ratio(scene.ms, scene.pan, r, multiple=r)
+    ms_lr, pan_lr = degrade(ms[None].double(), pan[None].double(), scene.sensor, r)
+    return ms_lr[0].float().clamp(0, 1), pan_lr[0].float().clamp(0, 1), ms.float()
+
+
+def split_blocks(height: int, width: int, block: int, fractions: Sequence[float], seed: int) -> dict[str, list]:
+    """Tile (height, width) into blocks of ``block`` pixels and deal them to the splits.
+
+    Returns ``{split: [(top, left, bottom, right), ...]}``.  Every split with a non-zero fraction gets at
+    least one block when there are enough blocks.
+    """
+    if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-6 or min(fractions) < 0:
+        raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
+    boxes = [(t, l, min(t + block, height), min(l + block, width))
+             for t in range(0, height, block) for l in range(0, width, block)]
+    order = np.random.default_rng(seed).permutation(len(boxes))
+    n = len(boxes)
+    counts = [int(round(f * n)) for f in fractions]
+    for i in (1, 2):  # a non-empty split gets a block where possible
+        if fractions[i] > 0 and counts[i] == 0 and n - sum(counts) + counts[0] > 1:
+            counts[i] = 1
+    counts[0] = n - counts[1] - counts[2]
+    out, start = {}, 0
+    for s, c in zip(SPLITS, counts):
+        out[s] = [boxes[j] for j in order[start:start + c]]
+        start += c
+    return out
+
+
+class WaldPatches(NonGeoDataset):
+    """Patches ``{"ms", "pan", "gt"}`` for supervised pansharpening training by Wald's protocol.
+
+    Args:
+        root: folder holding the scenes (layout of :data:`~fusionzoo.datasets.scenes.PUBLIC_SCENES`).
+        scenes: names of scenes in ``PUBLIC_SCENES``, or :class:`Scene` objects.
+        split: ``"train"``, ``"val"`` or ``"test"``.
+        patch_size: PAN-resolution patch size at reduced resolution (a multiple of the ratio).
+        stride: PAN-resolution step between patches (a multiple of the ratio).
+        block: PAN-resolution block size of the spatial split.
+        fractions: share of blocks for train / val / test.
+        seed: seed of the block permutation.
+        augment: random flips and 90-degree rotations (train split only).
+
+    Samples: ``ms`` (C, p/r, p/r), ``pan`` (1, p, p), ``gt`` (C, p, p) as float32 in [0, 1], plus ``scene``.
+    """
+
+    def __init__(self, root: str | Path = "data", scenes: Sequence[str | Scene] = (), split: str = "train",
+                 patch_size: int = 64, stride: int = 32, block: int = 128,
+                 fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, augment: bool = False) -> None:
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if not scenes:
+            raise ValueError(f"no scenes given; name some of {', '.join(PUBLIC_SCENES)}")
+        self.split, self.augment = split, augment and split == "train"
+        self.items: list[tuple[int, int, int]] = []
+        self.data: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, str]] = []
+        bands = None
+        for i, s in enumerate(scenes):
+            scene = s if isinstance(s, Scene) else load_scene(s, root)
+            r = scene.ratio
+            if patch_size % r or stride % r or block % r:
+                raise ValueError(f"patch_size, stride and block must be multiples of the ratio {r}")
+            if bands is None:
+                bands = scene.ms.shape[0]
+            elif scene.ms.shape[0] != bands:
+                raise ValueError(f"scene {scene.name} has {scene.ms.shape[0]} bands, the others {bands}")
+            ms_lr, pan_lr, gt = degrade_scene(scene)
+            self.data.append((ms_lr, pan_lr, gt, r, scene.name))
+            H, W = pan_lr.shape[-2:]
+            for (t, l, b, rr) in split_blocks(H, W, block, fractions, seed + i)[split]:
+                for y in range(t, b - patch_size + 1, stride):
+                    for x in range(l, rr - patch_size + 1, stride):
+                        self.items.append((len(self.data) - 1, y, x))
+        self.patch_size = patch_size
+        self.num_bands = bands
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        k, y, x = self.items[index]
+        ms_lr, pan_lr, gt, r, name = self.data[k]
+        p = self.patch_size
+        sample = {
+            "ms": ms_lr[:, y // r:(y + p) // r, x // r:(x + p) // r],
+            "pan": pan_lr[:, y:y + p, x:x + p],
+            "gt": gt[:, y:y + p, x:x + p],
+        }
+        if self.augment:
+            g = torch.Generator().manual_seed(int(torch.randint(0, 2**31 - 1, ())))
+            rot = int(torch.randint(0, 4, (), generator=g))
+            flip = bool(torch.randint(0, 2, (), generator=g))
+            for key, v in sample.items():
+                v = torch.rot90(v, rot, dims=(-2, -1))
+                sample[key] = v.flip(-1) if flip else v
+        sample = {k2: v.contiguous() for k2, v in sample.items()}
+        sample["scene"] = name
+        return sample
+
+    def plot(self, sample: dict[str, Any], rgb: Sequence[int] | None = None, suptitle: str | None = None):
+        """Quicklook of MS (upsampled), PAN, reference and, if present, ``prediction``; 2-98 % stretch."""
+        import matplotlib.pyplot as plt
+
+        c = sample["ms"].shape[0]
+        rgb = list(rgb) if rgb is not None else ([4, 2, 1] if c == 8 else [2, 1, 0] if c >= 3 else [0] * 3)
+        panels = [("MS", sample["ms"][rgb]), ("PAN", sample["pan"][[0, 0, 0]]), ("reference", sample["gt"][rgb])]
+        if "prediction" in sample:
+            panels.append(("prediction", sample["prediction"][rgb]))
+        fig, axs = plt.subplots(1, len(panels), figsize=(3 * len(panels), 3))
+        for ax, (title, img) in zip(axs, panels):
+            a = img.detach().cpu().float().numpy().transpose(1, 2, 0)
+            lo, hi = np.percentile(a, 2), np.percentile(a, 98)
+            ax.imshow(np.clip((a - lo) / max(hi - lo, 1e-12), 0, 1), interpolation="nearest")
+            ax.set_title(title)
+            ax.axis("off")
+        if suptitle:
+            fig.suptitle(suptitle)
+        return fig
