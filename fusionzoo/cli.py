@@ -198,7 +198,8 @@ def _guess_bit_depth(max_dn: float, dtype: np.dtype) -> int:
 
 
 def _cmd_pansharpen(args: argparse.Namespace) -> int:
-    from .io import SAMPLE_MS, SAMPLE_PAN, quicklook, read_pan_ms, rgb_indexes_for, write_geotiff
+    from .io import (SAMPLE_MS, SAMPLE_PAN, GeoreferenceError, quicklook, read_pan_ms, rgb_indexes_for,
+                     write_geotiff)
     from .sensors import get_sensor
 
     t0 = time.perf_counter()
@@ -222,7 +223,11 @@ def _cmd_pansharpen(args: argparse.Namespace) -> int:
     _weights_of(args.model)
 
     pan_path, ms_path = (SAMPLE_PAN, SAMPLE_MS) if args.sample else (Path(args.pan), Path(args.ms))
-    pair = read_pan_ms(pan_path, ms_path)
+    try:
+        pair = read_pan_ms(pan_path, ms_path, check_georef=not args.ignore_georef)
+    except GeoreferenceError as e:
+        raise CLIError(f"{e} (or pass --ignore-georef to pair the images by their sizes alone; the result "
+                       f"then has no georeference)") from e
     ms_np, pan_np, ratio = pair["ms"], pair["pan"], pair["ratio"]
     n_bands = ms_np.shape[0]
     model = _build_pansharpening_model(args.model, ratio)
@@ -304,7 +309,9 @@ def _cmd_pansharpen(args: argparse.Namespace) -> int:
     print(f"scaled DN / {full} ({bits}-bit: {why})")
     print(f"ran {entry.arch} ({_kind(entry.cfg)}, {n_params:,} parameters{weights_txt}) on {device} "
           f"in {t_model:.2f} s")
-    print(f"wrote {out} ({n_bands} bands, {dn.shape[2]}x{dn.shape[1]}, uint16 DN, CRS and transform of the PAN)")
+    geo = "CRS and transform of the PAN" if pair["crs"] is not None or pair["transform"] is not None \
+        else "no georeference"
+    print(f"wrote {out} ({n_bands} bands, {dn.shape[2]}x{dn.shape[1]}, uint16 DN, {geo})")
     print(f"wrote {png} (quicklook, RGB = bands {rgb_names}, 2-98 % stretch); total {time.perf_counter() - t0:.2f} s")
     return 0
 
@@ -358,6 +365,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="radiometric resolution of the inputs: values are scaled by 1 / (2**N - 1) "
                         "(default: the sample's 11, 8 for uint8 files, else the weights' bit depth, else "
                         "guessed from the data)")
+    s.add_argument("--ignore-georef", action="store_true",
+                   help="pair PAN and MS by their image sizes alone, without checking (or writing) their "
+                        "georeference; for files whose georeference is missing or wrong")
     s.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     s.add_argument("-o", "--output", required=True, metavar="OUT.tif",
                    help="output GeoTIFF; the quicklook is written beside it as OUT.png")

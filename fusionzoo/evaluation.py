@@ -33,5 +33,7 @@ def evaluate_reduced(model: torch.nn.Module, scene: Scene, metrics: Sequence[str
     fused = fuse_scene(model, scene).double()[None] * scale
     ref = scene.gt.double()[None] * scale
     fused, ref = M.cut_border(fused, *border), M.cut_border(ref, *border)
-    fns = {"SAM": lambda: M.sam(fused, ref), "ERGAS": lambda: M.ergas(fused, ref, scene.ratio)}
+    fns = {"SAM": lambda: M.sam(fused, ref), "ERGAS": lambda: M.ergas(fused, ref, scene.ratio),
+           "Q2n": lambda: M.q2n(fused, ref), "SCC": lambda: M.scc(fused, ref),
+           "PSNR": lambda: M.psnr(fused, ref, data_range=scale)}
     return {k: round(float(fns[k]().mean()), 4) for k in metrics}

@@ -24,6 +24,7 @@ import torch
 
 __all__ = [
     "ImageryError",
+    "GeoreferenceError",
     "read_geotiff",
     "read_pan_ms",
     "write_geotiff",
@@ -43,6 +44,10 @@ SAMPLE_MS = SAMPLE_DIR / "wv3_shanghai_ms.tif"
 
 class ImageryError(ValueError):
     """Input imagery is missing, unreadable or inconsistent (the message says what to fix)."""
+
+
+class GeoreferenceError(ImageryError):
+    """The georeferences of a PAN + MS pair disagree (CRS, pixel sizes or extent)."""
 
 
 # --- reading ---------------------------------------------------------------------------------------------
@@ -112,6 +117,7 @@ def read_pan_ms(
     ms_path: str | os.PathLike,
     ratio: int | None = None,
     bands: int | None = None,
+    check_georef: bool = True,
 ) -> dict[str, Any]:
     """Read a PAN + MS GeoTIFF pair and check that they fit together.
 
@@ -121,7 +127,9 @@ def read_pan_ms(
 
     The resolution ratio comes from the image sizes (``H / h == W / w``, an integer) and, for
     georeferenced files, must agree with the pixel sizes of the two transforms; the two files must have the
-    same CRS and cover the same extent (to within one PAN pixel).
+    same CRS and cover the same extent (to within one PAN pixel); a disagreement raises
+    :class:`GeoreferenceError`.  ``check_georef=False`` skips these checks and returns no georeference
+    (``crs`` and ``transform`` ``None``), for pairs whose georeference is missing or wrong.
     """
     pan, pm = read_geotiff(pan_path, "PAN")
     ms, mm = read_geotiff(ms_path, "MS")
@@ -149,18 +157,21 @@ def read_pan_ms(
         raise ImageryError(f"the pair has resolution ratio {r} ({size}), expected {ratio}")
 
     pt, mt = pm["transform"], mm["transform"]
+    if not check_georef:
+        pm, mm = {**pm, "crs": None, "transform": None}, {**mm, "crs": None, "transform": None}
+        pt = mt = None
     if (pt is None) != (mt is None) or (pm["crs"] is None) != (mm["crs"] is None):
         which = "PAN" if pt is None or pm["crs"] is None else "MS"
-        raise ImageryError(f"only one of the pair is georeferenced ({which} has no CRS or transform); both or "
+        raise GeoreferenceError(f"only one of the pair is georeferenced ({which} has no CRS or transform); both or "
                            f"neither must be")
     if pm["crs"] is not None and pm["crs"] != mm["crs"]:
-        raise ImageryError(f"PAN and MS have different CRS: {pm['crs'].to_string()} vs {mm['crs'].to_string()}; "
+        raise GeoreferenceError(f"PAN and MS have different CRS: {pm['crs'].to_string()} vs {mm['crs'].to_string()}; "
                            f"reproject one of them first")
     if pt is not None:
         (pxr, pyr), (mxr, myr) = _res(pt), _res(mt)
         rx, ry = mxr / pxr, myr / pyr
         if not (math.isclose(rx, r, rel_tol=1e-3) and math.isclose(ry, r, rel_tol=1e-3)):
-            raise ImageryError(f"the pixel sizes give a ratio of {rx:.4g} x {ry:.4g} (PAN {pxr:.6g} x {pyr:.6g}, "
+            raise GeoreferenceError(f"the pixel sizes give a ratio of {rx:.4g} x {ry:.4g} (PAN {pxr:.6g} x {pyr:.6g}, "
                                f"MS {mxr:.6g} x {myr:.6g}) but the image sizes give {r} ({size}); the files do "
                                f"not cover the same area at ratio {r}")
         # corners of both images, in PAN pixels
@@ -168,7 +179,7 @@ def read_pan_ms(
         for (col, row), (mcol, mrow) in (((0, 0), (0, 0)), ((W, H), (w, h))):
             c, rr = _apply(inv, _apply(mt, (mcol, mrow)))
             if abs(c - col) > 1 or abs(rr - row) > 1:
-                raise ImageryError(f"PAN and MS do not cover the same extent: the MS corner ({mcol}, {mrow}) falls "
+                raise GeoreferenceError(f"PAN and MS do not cover the same extent: the MS corner ({mcol}, {mrow}) falls "
                                    f"at PAN pixel ({c:.1f}, {rr:.1f}) instead of ({col}, {row}); crop both to the "
                                    f"same area (MS offsets = PAN offsets / {r})")
     return {

@@ -185,7 +185,7 @@ def hub_download(w: Weights, filename: str | None = None, **kwargs: Any) -> Path
     except LocalEntryNotFoundError as e:
         raise WeightsError(
             f"cannot download {filename} of {w.hf_repo} (revision {w.hf_revision}): no network and not in the "
-            f"Hugging Face cache. On a machine with network run `huggingface-cli download {w.hf_repo} "
+            f"Hugging Face cache. On a machine with network run `hf download {w.hf_repo} "
             f"{filename} --revision {w.hf_revision}` (it fills the cache, ~/.cache/huggingface/hub), or put "
             f"the file in a folder and pass checkpoint=<folder> or set FUSIONZOO_WEIGHTS_DIR=<dir> holding "
             f"{w.hf_repo}/{filename}."

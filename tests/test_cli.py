@@ -219,6 +219,19 @@ def test_pansharpen_ungeoreferenced(capsys, out_dir, tmp_path):
         assert dst.crs is None and dst.count == 4
 
 
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_pansharpen_ignore_georef(capsys, out_dir, tmp_path):
+    pan_p, ms_p = make_pair(tmp_path / "in", ms_crs=CRS.from_epsg(32650), ms_shift=3.0)
+    rc, _, err = run(capsys, "pansharpen", "--pan", pan_p, "--ms", ms_p, "--model", "exp", "-o", out_dir / "o.tif")
+    assert_clean_error(rc, err, "pass --ignore-georef")
+    rc, stdout, err = run(capsys, "pansharpen", "--pan", pan_p, "--ms", ms_p, "--model", "exp", "--ignore-georef",
+                          "-o", out_dir / "o.tif")
+    assert rc == 0, err
+    assert "no georeference" in stdout
+    with rasterio.open(out_dir / "o.tif") as dst:
+        assert dst.crs is None and dst.count == 4 and dst.width == 64
+
+
 def _case(name, tmp_path):
     """(argv without -o, expected message) for each error case."""
     d = tmp_path / "in"

@@ -122,6 +122,11 @@ def test_mtf_filter_constant_and_errors():
     with pytest.raises(ValueError):
         mtf_filter(torch.zeros(1, 3, 8, 8))
     assert mtf_filter(torch.zeros(1, 5, 8, 8), "generic").shape == (1, 5, 8, 8)
+    # the ratio defaults to the sensor's (Landsat-8: 2), or 4 with explicit gains
+    x = torch.rand(1, 7, 16, 16, dtype=torch.float64)
+    torch.testing.assert_close(mtf_filter(x, "L8"), mtf_filter(x, "L8", 2))
+    assert not torch.allclose(mtf_filter(x, "L8"), mtf_filter(x, "L8", 4))
+    torch.testing.assert_close(mtf_filter(x, gains=0.3), mtf_filter(x, gains=0.3, ratio=4))
 
 
 # ------------------------------------------------------------------------------------------ imresize

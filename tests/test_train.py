@@ -56,7 +56,7 @@ def test_wald_patches_from_grip_fixture(tmp_path):
 @pytest.mark.parametrize("recipe, scene, bands", [("pnn_wv23.yaml", "wv2_grip", 8),
                                                   ("pnn_vhr4.yaml", "ikonos_grip", 4)])
 def test_train_py_one_step_resume_and_export(tmp_path, recipe, scene, bands):
-    _grip_fixture(tmp_path / "data", PUBLIC_SCENES[scene].files[0], bands=bands, size=256)
+    _grip_fixture(tmp_path / "data", PUBLIC_SCENES[scene].files[0], bands=bands, size=1024)
     run = tmp_path / "run"
     args = ["fit", "--config", str(ROOT / "configs/pansharpening" / recipe),
             f"--data.init_args.root={tmp_path / 'data'}", f"--data.init_args.scenes=[{scene}]",
@@ -68,9 +68,10 @@ def test_train_py_one_step_resume_and_export(tmp_path, recipe, scene, bands):
     assert ckpts, "no checkpoint written"
     # resume from the checkpoint for one more step
     train.main(args[:-3] + ["--trainer.max_steps=2", f"--trainer.default_root_dir={run}", "--ckpt_path", str(ckpts[0])])
-    state = torch.load(ckpts[0], map_location="cpu", weights_only=True)
+    newest = max(run.rglob("*.ckpt"), key=lambda p: p.stat().st_mtime)
+    state = torch.load(newest, map_location="cpu", weights_only=True)
     assert state["global_step"] == 2
-    out = export_weights(ckpts[0], tmp_path / "export")
+    out = export_weights(newest, tmp_path / "export")
     from safetensors.torch import load_file
 
     sd = load_file(out)

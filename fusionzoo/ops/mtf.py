@@ -105,7 +105,7 @@ def filter_replicate(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     if kh % 2 == 0 or kw % 2 == 0:
         raise ValueError(f"kernel size must be odd, got {kh}x{kw}")
     ph, pw = kh // 2, kw // 2
-    # index-based replicate padding works for any pad size (F.pad 'replicate' too, but keep it explicit)
+    # replicate padding by clamped indices (any pad size, any dtype)
     ih = torch.arange(-ph, H + ph, device=x.device).clamp_(0, H - 1)
     iw = torch.arange(-pw, W + pw, device=x.device).clamp_(0, W - 1)
     xp = x.index_select(2, ih).index_select(3, iw)
@@ -144,13 +144,14 @@ def _is_generic(sensor) -> bool:
     return str(sensor).lower().replace("_", "").replace(" ", "") in ("generic", "none", "other", "")
 
 
-def mtf_filter(x: torch.Tensor, sensor: str | Sensor | None = None, ratio: int = 4,
+def mtf_filter(x: torch.Tensor, sensor: str | Sensor | None = None, ratio: int | None = None,
                gains: float | Sequence[float] | None = None, pan: bool = False, taps: int = 41) -> torch.Tensor:
     """Filter ``x`` (B, C, H, W) or (C, H, W) band by band with the sensor's MTF-matched filters.
 
     Gains come from ``get_sensor(sensor).mtf_ms`` (one per band; ``"generic"`` uses 0.3), or the PAN gain
     for every band when ``pan=True``, or ``gains`` when given (a float is used for every band).  Replicated
-    borders, correlation, same size (toolbox ``MTF`` / ``MTF_PAN``).  Integer input is filtered in float64.
+    borders, correlation, same size (toolbox ``MTF`` / ``MTF_PAN``).  ``ratio`` defaults to the sensor's
+    (4 when only ``gains`` are given).  Integer input is filtered in float64.
     """
     squeeze = x.dim() == 3
     if squeeze:
@@ -160,6 +161,8 @@ def mtf_filter(x: torch.Tensor, sensor: str | Sensor | None = None, ratio: int =
     if not x.is_floating_point():
         x = x.double()
     g = _resolve_gains(sensor, gains, pan, x.shape[1])
+    if ratio is None:
+        ratio = 4 if sensor is None else get_sensor(sensor, num_bands=1 if _is_generic(sensor) else None).ratio
     k = mtf_kernel(g, ratio, taps, dtype=x.dtype, device=x.device)
     y = filter_replicate(x, k)
     return y[0] if squeeze else y
