@@ -3,10 +3,10 @@
 ::
 
     import torch
-    torch.hub.list("<owner>/fusionzoo")                        # every architecture
-    print(torch.hub.help("<owner>/fusionzoo", "pnn"))          # its card summary and weights tags
-    model = torch.hub.load("<owner>/fusionzoo", "pnn", pretrained=True)             # default weights
-    model = torch.hub.load("<owner>/fusionzoo", "pnn", tag="<tag>", pretrained=True)
+    torch.hub.list("fusionzoo/fusionzoo")                        # every architecture
+    print(torch.hub.help("fusionzoo/fusionzoo", "pnn"))          # its card summary and weights tags
+    model = torch.hub.load("fusionzoo/fusionzoo", "pnn", pretrained=True)             # default weights
+    model = torch.hub.load("fusionzoo/fusionzoo", "pnn", tag="<tag>", pretrained=True)
     model = torch.hub.load("path/to/checkout", "exp", source="local", trust_repo=True)
 
 Each entry point is ``fusionzoo.create_model(arch or "arch.tag", pretrained=..., **kwargs)``; the package

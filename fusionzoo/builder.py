@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from .registry import get_arch
-from .weights import WeightsError, adapt_band_layers, load_state_dict, resolve_weights_file
+from .weights import WEIGHTS_FILE, WeightsError, adapt_band_layers, load_state_dict, resolve_weights_file
 
 log = logging.getLogger(__name__)
 
 __all__ = ["build_model"]
+
+
+def _checkpoint_file(checkpoint: str | os.PathLike) -> Path:
+    p = Path(checkpoint).expanduser()
+    if p.is_dir():
+        p = p / WEIGHTS_FILE
+    if not p.is_file():
+        raise FileNotFoundError(f"checkpoint {p} does not exist; pass a .safetensors file or a folder holding "
+                                f"{WEIGHTS_FILE}")
+    return p
 
 
 def build_model(
@@ -36,7 +47,7 @@ def build_model(
     weights = None
     if cfg.weights:
         weights = cfg.weights[0] if tag is None else next(w for w in cfg.weights if w.tag == tag)
-    elif pretrained or tag is not None or checkpoint is not None:
+    elif pretrained or tag is not None:
         raise WeightsError(f"model {arch!r} has no pretrained weights (it is {'a classical method' if cfg.classical else 'untrained'})")
     init = dict(weights.model_kwargs) if weights is not None else {}
     # metadata the model keeps for clear errors (band names, sensor)
@@ -49,7 +60,9 @@ def build_model(
     model.pretrained_cfg = weights  # type: ignore[assignment]
     if not (pretrained or checkpoint is not None):
         return model
-    assert weights is not None
+    if weights is None:  # an architecture without published weights, loaded from the user's own file
+        model.load_state_dict(load_state_dict(_checkpoint_file(checkpoint)), strict=True)
+        return model
     path = resolve_weights_file(weights, checkpoint=checkpoint, source=source)
     # an explicit checkpoint may be the user's own fine-tuned file: its hash is not the published one
     sd = load_state_dict(path, sha256=None if checkpoint is not None else weights.sha256)

@@ -333,6 +333,19 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_weights(args: argparse.Namespace) -> int:
+    from .trainers import export_weights
+
+    ckpt = Path(args.checkpoint).expanduser()
+    if not ckpt.is_file():
+        raise CLIError(f"checkpoint {ckpt} does not exist")
+    out = export_weights(ckpt, Path(args.out).expanduser())
+    from .weights import sha256sum
+
+    print(f"wrote {out} (sha256 {sha256sum(out)})")
+    return 0
+
+
 # --- the parser ------------------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="fusionzoo: a PyTorch model zoo for remote-sensing data fusion.")
@@ -383,6 +396,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--token", default=None,
                    help="Hub token (default: HF_TOKEN or the `huggingface-cli login` token)")
     s.set_defaults(func=_cmd_publish)
+
+    s = sub.add_parser("export-weights", help="write the model weights of a training checkpoint as safetensors",
+                       description="Extract the model's weights from a Lightning checkpoint of train.py (read "
+                                   "with weights_only=True: no code runs) into model.safetensors.")
+    s.add_argument("checkpoint", metavar="CKPT", help="a .ckpt file written by train.py")
+    s.add_argument("out", metavar="OUT", help="a .safetensors file or a folder for model.safetensors")
+    s.set_defaults(func=_cmd_export_weights)
     return p
 
 
