@@ -22,10 +22,11 @@ class WaldPatchesDataModule(NonGeoDataModule):
 
     def __init__(self, root: str | Path = "data", scenes: Sequence[str] = (), batch_size: int = 32,
                  num_workers: int = 0, patch_size: int = 64, stride: int = 32, block: int = 128,
-                 fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, augment: bool = False) -> None:
+                 fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, augment: bool = False,
+                 gain_jitter: float = 0.0) -> None:
         super().__init__(WaldPatches, batch_size, num_workers, root=root, scenes=list(scenes),
                          patch_size=patch_size, stride=stride, block=block, fractions=tuple(fractions), seed=seed,
-                         augment=augment)
+                         augment=augment, gain_jitter=gain_jitter)
 
     def on_after_batch_transfer(self, batch: dict[str, Tensor], dataloader_idx: int) -> dict[str, Tensor]:
         return batch

@@ -73,18 +73,24 @@ class WaldPatches(NonGeoDataset):
         fractions: share of blocks for train / val / test.
         seed: seed of the block permutation.
         augment: random flips and 90-degree rotations (train split only).
+        gain_jitter: radiometric augmentation (train split only): each MS band (input and reference alike) is
+            multiplied by its own random gain ``exp(u)``, ``u ~ U(-gain_jitter, gain_jitter)``, and the PAN by
+            another, so that a network cannot memorise the spectral shapes and PAN/MS calibration of the few
+            training scenes and must carry the spectrum of its input through.  0 disables it.
 
     Samples: ``ms`` (C, p/r, p/r), ``pan`` (1, p, p), ``gt`` (C, p, p) as float32 in [0, 1], plus ``scene``.
     """
 
     def __init__(self, root: str | Path = "data", scenes: Sequence[str | Scene] = (), split: str = "train",
                  patch_size: int = 64, stride: int = 32, block: int = 128,
-                 fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, augment: bool = False) -> None:
+                 fractions: Sequence[float] = (0.8, 0.1, 0.1), seed: int = 0, augment: bool = False,
+                 gain_jitter: float = 0.0) -> None:
         if split not in SPLITS:
             raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
         if not scenes:
             raise ValueError(f"no scenes given; name some of {', '.join(PUBLIC_SCENES)}")
         self.split, self.augment = split, augment and split == "train"
+        self.gain_jitter = float(gain_jitter) if split == "train" else 0.0
         self.items: list[tuple[int, int, int]] = []
         self.data: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, str]] = []
         bands = None
@@ -126,6 +132,11 @@ class WaldPatches(NonGeoDataset):
             for key, v in sample.items():
                 v = torch.rot90(v, rot, dims=(-2, -1))
                 sample[key] = v.flip(-1) if flip else v
+        if self.gain_jitter > 0:
+            a = self.gain_jitter
+            g = torch.exp((torch.rand(sample["ms"].shape[0], 1, 1) * 2 - 1) * a)
+            sample["ms"], sample["gt"] = sample["ms"] * g, sample["gt"] * g
+            sample["pan"] = sample["pan"] * torch.exp((torch.rand(()) * 2 - 1) * a)
         sample = {k2: v.contiguous() for k2, v in sample.items()}
         sample["scene"] = name
         return sample
