@@ -26,13 +26,35 @@ class PNN(PansharpeningModel):
 
     margin = 8  # (9 - 1) / 2 + (5 - 1) / 2 + (5 - 1) / 2
 
-    def __init__(self, bands: int = 8, ratio: int = 4, width: tuple[int, int] = (64, 32), **kwargs) -> None:
+    def __init__(self, bands: int = 8, ratio: int = 4, width: tuple[int, int] = (64, 32), init: str = "default",
+                 **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
         interp23tap(torch.zeros(1, 1, 1, 1), ratio)
         c1, c2 = width
         self.conv1 = nn.Conv2d(bands + 1, c1, 9)
         self.conv2 = nn.Conv2d(c1, c2, 5)
         self.conv3 = nn.Conv2d(c2, bands, 5)
+        if init == "identity":
+            self.identity_init_()
+        elif init != "default":
+            raise ValueError(f"init must be 'default' (PyTorch's) or 'identity', got {init!r}")
+
+    @torch.no_grad()
+    def identity_init_(self, noise: float = 0.1) -> None:
+        """Start from the upsampled MS: each layer passes its first input channels through its centre tap.
+
+        The default random weights are scaled by ``noise`` and a unit centre tap is added from input channel
+        ``i`` to output channel ``i`` (the MS bands and the PAN through conv1 and conv2, the MS bands through
+        conv3); biases start at zero.  Since the inputs are non-negative the ReLUs pass them unchanged, so the
+        untrained network outputs (nearly) the upsampled MS and training only has to learn the PAN detail
+        and corrections.  The architecture is unchanged; only the starting point differs from the paper's.
+        """
+        for conv, n in ((self.conv1, self.num_bands + 1), (self.conv2, self.num_bands + 1), (self.conv3, self.num_bands)):
+            conv.weight.mul_(noise)
+            conv.bias.zero_()
+            k = conv.kernel_size[0] // 2
+            for i in range(min(n, conv.in_channels, conv.out_channels)):
+                conv.weight[i, i, k, k] += 1.0
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The three valid convolutions: (B, C+1, H+16, W+16) -> (B, C, H, W)."""
