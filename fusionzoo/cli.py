@@ -7,6 +7,8 @@
     fusionzoo pansharpen (--sample | --pan PAN.tif --ms MS.tif) [--model NAME] [--bit-depth N]
                          [--device cpu|cuda] -o OUT.tif
     fusionzoo publish NAME --out DIR [--push --org ORG --token TOKEN]
+    fusionzoo convert dlpan CHECKPOINT --arch NAME --sensor SENSOR -o DIR [--ratio R]
+    fusionzoo benchmark pansharpening [--scenes ...] [--models ...] [--root DIR] [--out DIR] [--speed]
 
 Every error ends as one line on stderr (``fusionzoo: error: ...``) and exit status 2, and leaves no output
 file behind; ``--debug`` (before the command) shows the traceback instead.
@@ -346,6 +348,58 @@ def _cmd_export_weights(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- convert ---------------------------------------------------------------------------------------------
+_CONVERT_DLPAN_HELP = (
+    "Convert a DLPan-Toolbox checkpoint (PNN, PanNet, DiCNN, MSDCNN, DRPNN, FusionNet, BDPN .pth state dicts, "
+    "or an A-PNN *_PNNplus_model.pth.tar) into a fusionzoo weights folder: model.safetensors + config.json, "
+    "loaded with create_model(ARCH, checkpoint=DIR, **config['model_kwargs']) or "
+    "fusionzoo.convert.load_converted(DIR). The DLPan-Toolbox checkpoints are GPL-3.0: convert your own "
+    "download for your own use; fusionzoo neither ships nor publishes them or their conversions. Reading runs "
+    "no code from the file: plain state dicts are read with torch.load(weights_only=True); files that pickle "
+    "whole model objects (A-PNN) by a restricted unpickler that turns every unknown class into an inert "
+    "stand-in and rebuilds only the tensors, from the archive's raw storage records.")
+
+
+def _cmd_convert_dlpan(args: argparse.Namespace) -> int:
+    from .convert import DLPAN_ARCHS, convert_dlpan
+
+    ckpt = Path(args.checkpoint).expanduser()
+    if not ckpt.is_file():
+        raise CLIError(f"checkpoint {ckpt} does not exist")
+    arch = get_arch(args.arch).arch  # unknown names fail here, with suggestions
+    if arch not in DLPAN_ARCHS:
+        raise CLIError(f"no DLPan-Toolbox conversion for {arch!r}; --arch is one of {', '.join(sorted(DLPAN_ARCHS))}")
+    out = convert_dlpan(ckpt, arch, args.sensor, Path(args.output).expanduser(), ratio=args.ratio)
+    print(f"wrote {out} (model.safetensors + config.json; {arch}, sensor {args.sensor}; GPL-3.0, for your own "
+          f"use, do not redistribute)")
+    return 0
+
+
+# --- benchmark -------------------------------------------------------------------------------------------
+def _cmd_benchmark_pansharpening(args: argparse.Namespace) -> int:
+    from . import benchmark as B
+
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise CLIError("--device cuda was asked for but no CUDA device is available; use --device cpu")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out).expanduser()
+    log = (lambda s: print(s, file=sys.stderr, flush=True)) if not args.quiet else None
+    if args.speed:
+        res = B.run_speed_benchmark(args.speed_size, args.speed_bands, args.models, args.device, log=log)
+        path = B.write_speed_table(res, out / "pansharpening_speed.md")
+        print(f"wrote {path}")
+        return 0
+    root = Path(args.root).expanduser()
+    if args.scenes is None and not root.is_dir():
+        raise CLIError(f"data folder {root} does not exist; pass --root (the folder holding pansharpening/...)")
+    res = B.run_pansharpening_benchmark(args.scenes, args.models, root, args.device,
+                                        max_full_size=args.max_full_size or None, log=log)
+    for path in B.write_benchmark_tables(res, out):
+        print(f"wrote {path}")
+    return 0
+
+
 # --- the parser ------------------------------------------------------------------------------------------
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="fusionzoo: a PyTorch model zoo for remote-sensing data fusion.")
@@ -403,6 +457,54 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("checkpoint", metavar="CKPT", help="a .ckpt file written by train.py")
     s.add_argument("out", metavar="OUT", help="a .safetensors file or a folder for model.safetensors")
     s.set_defaults(func=_cmd_export_weights)
+
+    s = sub.add_parser("convert", help="convert third-party checkpoints into fusionzoo weights folders",
+                       description="Convert third-party checkpoints into fusionzoo weights folders, without "
+                                   "running code from them.")
+    conv = s.add_subparsers(dest="source", metavar="SOURCE", parser_class=_Parser)
+    conv.required = True
+    c = conv.add_parser("dlpan", help="a DLPan-Toolbox checkpoint (GPL-3.0: for your own use)",
+                        description=_CONVERT_DLPAN_HELP)
+    c.add_argument("checkpoint", metavar="CHECKPOINT", help="the .pth / .pth.tar file")
+    c.add_argument("--arch", required=True, metavar="NAME",
+                   help="architecture: pnn, apnn, pannet, dicnn, msdcnn, drpnn, fusionnet or bdpn")
+    c.add_argument("--sensor", required=True, metavar="SENSOR",
+                   help="sensor the checkpoint was trained on (WV3, WV2, QB, WV4, ...); gives the band names")
+    c.add_argument("--ratio", type=int, default=4, help="resolution ratio (default: 4, as every DLPan file)")
+    c.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write")
+    c.set_defaults(func=_cmd_convert_dlpan)
+
+    s = sub.add_parser("benchmark", help="benchmark methods on real scenes",
+                       description="Benchmark methods on real scenes and write Markdown + CSV tables.")
+    bench = s.add_subparsers(dest="task", metavar="TASK", parser_class=_Parser)
+    bench.required = True
+    b = bench.add_parser(
+        "pansharpening", help="every pansharpening method on the catalogued scenes",
+        description="Run every classical pansharpening method and every learned one with registered weights "
+                    "(or --models) on the catalogued real scenes found under --root: reduced resolution with "
+                    "reference (Q2n, SAM, ERGAS, SCC, PSNR; toolbox conventions) and full resolution without "
+                    "(D_lambda, D_s, HQNR), with run times; writes pansharpening_{reduced,full}.{md,csv} under "
+                    "--out. With --speed, times the classical methods on a synthetic scene instead and writes "
+                    "pansharpening_speed.md.")
+    b.add_argument("--scenes", nargs="+", metavar="NAME",
+                   help="scenes of the catalogue (default: every one whose files are under --root)")
+    b.add_argument("--models", nargs="+", metavar="NAME",
+                   help="methods or wildcards, e.g. 'mtf_glp*' (default: every classical method and every "
+                        "learned one with registered weights)")
+    b.add_argument("--root", default="../shared/data", help="data folder holding pansharpening/... "
+                   "(default: ../shared/data)")
+    b.add_argument("--out", default="docs/benchmarks", help="output folder (default: docs/benchmarks)")
+    b.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    b.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    b.add_argument("--max-full-size", type=int, default=512, metavar="N",
+                   help="largest PAN side of the full-resolution centre crop (0: whole scene; default 512)")
+    b.add_argument("--speed", action="store_true",
+                   help="time the classical methods on a synthetic scene instead (see --speed-size)")
+    b.add_argument("--speed-size", type=int, default=2048, metavar="N", help="PAN side of the speed scene")
+    b.add_argument("--speed-bands", type=int, nargs="+", default=[4, 8], metavar="B",
+                   help="band counts of the speed scene (default: 4 8)")
+    b.add_argument("--quiet", action="store_true", help="no progress messages")
+    b.set_defaults(func=_cmd_benchmark_pansharpening)
     return p
 
 

@@ -246,9 +246,21 @@ def _map_bands(old: int, new: int, old_wl: tuple[float, ...] | None, new_wl: tup
     return [i % old for i in range(new)]
 
 
+def _band_dims(spec: int | str | tuple) -> list[tuple[int, bool]]:
+    """``1`` / ``"in:1"`` -> [(1, True)]; ``0`` / ``"out:0"`` -> [(0, False)]; tuples combine entries."""
+    if isinstance(spec, tuple):
+        return [d for x in spec for d in _band_dims(x)]
+    if isinstance(spec, int):
+        return [(spec, spec == 1)]
+    role, _, dim = str(spec).partition(":")
+    if role not in ("in", "out") or not dim.lstrip("-").isdigit():
+        raise ValueError(f"band layer spec must be an int, 'in:<dim>', 'out:<dim>' or a tuple of them, got {spec!r}")
+    return [(int(dim), role == "in")]
+
+
 def adapt_band_layers(
     state_dict: dict[str, torch.Tensor],
-    band_layers: Mapping[str, int],
+    band_layers: Mapping[str, int | str | tuple],
     old_bands: int,
     new_bands: int,
     old_wavelengths: tuple[float, ...] | None = None,
@@ -256,25 +268,26 @@ def adapt_band_layers(
 ) -> dict[str, torch.Tensor]:
     """Adapt pretrained weights to another number of spectral bands.
 
-    ``band_layers`` maps a parameter name to the dimension that indexes MS bands (the first ``old_bands``
-    entries along it; any further entries, such as the PAN channel, are kept as they are).
+    ``band_layers`` maps a parameter name to the dimension(s) that index MS bands (the first ``old_bands``
+    entries along it; any further entries, such as the PAN channel, are kept as they are): ``1`` or
+    ``"in:<dim>"`` for an input dimension, ``0`` or ``"out:<dim>"`` for an output dimension, or a tuple of
+    these for a parameter that depends on the bands along several (e.g. ``("in:0", "out:1")`` for a
+    transposed convolution from MS to MS).
 
     The rule: each new band takes the slice of the pretrained band nearest in centre wavelength when both
     wavelength lists are known, otherwise band ``i % old_bands`` (cyclic repetition, as timm does for input
-    channels).  Along an *input* dimension (dimension 1 of a convolution weight) the copied slices are
-    scaled by ``old_bands / new_bands``, so that a spectrally flat image produces the same first-layer
-    response as before; output slices (dimension 0, biases) are copied unchanged.
+    channels).  Along an *input* dimension the copied slices are scaled by ``old_bands / new_bands``, so that
+    a spectrally flat image produces the same response as before; output slices are copied unchanged.
     """
     src = _map_bands(old_bands, new_bands, old_wavelengths, new_wavelengths)
     out = dict(state_dict)
-    for name, dim in band_layers.items():
+    for name, spec in band_layers.items():
         t = state_dict[name]
-        idx = torch.tensor(src + list(range(old_bands, t.shape[dim])), dtype=torch.long)
-        new = t.index_select(dim, idx).clone()
-        if dim == 1:
-            scale = old_bands / new_bands
-            new.narrow(dim, 0, new_bands).mul_(scale)
-        out[name] = new
-        log.info("adapted %s from %d to %d bands along dim %d (source bands %s)", name, old_bands, new_bands,
-                 dim, src)
+        for dim, is_input in _band_dims(spec):
+            idx = torch.tensor(src + list(range(old_bands, t.shape[dim])), dtype=torch.long)
+            t = t.index_select(dim, idx).clone()
+            if is_input:
+                t.narrow(dim, 0, new_bands).mul_(old_bands / new_bands)
+        out[name] = t
+        log.info("adapted %s from %d to %d bands along %s (source bands %s)", name, old_bands, new_bands, spec, src)
     return out

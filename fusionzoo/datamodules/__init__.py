@@ -1,5 +1,5 @@
 """Lightning data modules (torchgeo ``NonGeoDataModule``)."""
 
-from .pansharpening import WaldPatchesDataModule
+from .pansharpening import PanCollectionDataModule, WaldPatchesDataModule
 
-__all__ = ["WaldPatchesDataModule"]
+__all__ = ["WaldPatchesDataModule", "PanCollectionDataModule"]

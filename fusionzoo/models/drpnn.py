@@ -71,9 +71,8 @@ default_cfgs = {
               "by Learning a Deep Residual Network', IEEE GRSL 14(10):1795-1799, 2017",
         summary="11-layer residual CNN (7x7, width 32) on [upsampled MS, PAN]; residual on the C+1 input",
         url="https://doi.org/10.1109/LGRS.2017.2736020",
-        # conv3.weight depends on the bands along both dimensions (C, C+1, 7, 7); only its outputs are
-        # listed here (a single dimension per parameter), see the model card
-        band_layers={"conv1.weight": 1, "conv2.weight": 0, "conv2.bias": 0, "conv3.weight": 0,
+        # conv3.weight (C, C+1, 7, 7) depends on the bands along both dimensions
+        band_layers={"conv1.weight": 1, "conv2.weight": 0, "conv2.bias": 0, "conv3.weight": ("out:0", "in:1"),
                      "conv3.bias": 0},
         card="drpnn.md",
         weights=(),

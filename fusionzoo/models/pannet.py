@@ -97,10 +97,9 @@ default_cfgs = {
         paper="J. Yang, X. Fu, Y. Hu, Y. Huang, X. Ding, J. Paisley, 'PanNet: A Deep Network Architecture for "
               "Pan-Sharpening', ICCV 2017, pp. 5449-5457",
         summary="ResNet (4 blocks, width 32) on high-passed inputs; learned MS upsampling; + upsampled MS",
-        url="https://doi.org/10.1109/ICCV.2017.586",
-        # deconv.weight (C, C, 2r, 2r) depends on the bands along both dimensions; only its inputs are listed
-        # here (a single dimension per parameter), see the model card
-        band_layers={"deconv.weight": 0, "deconv.bias": 0, "conv1.weight": 1, "conv3.weight": 0,
+        url="https://openaccess.thecvf.com/content_iccv_2017/html/Yang_PanNet_A_Deep_ICCV_2017_paper.html",
+        # deconv.weight (C_in, C_out, 2r, 2r) of the transposed convolution: inputs along 0, outputs along 1
+        band_layers={"deconv.weight": ("in:0", "out:1"), "deconv.bias": 0, "conv1.weight": 1, "conv3.weight": 0,
                      "conv3.bias": 0},
         card="pannet.md",
         weights=(),

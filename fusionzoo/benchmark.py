@@ -1,0 +1,509 @@
+"""Benchmarking pansharpening methods on real scenes, with the conventions of the published tables.
+
+:func:`run_pansharpening_benchmark` runs every registered pansharpening method (the classical ones, and the
+learned ones whose weights are registered; or the names given) on a set of scenes, under two protocols:
+
+* **reduced resolution, with reference**: a scene that carries a reference (``gt``) is used as stored; a
+  full-resolution scene is degraded by Wald's protocol (:func:`fusionzoo.datasets.degrade_scene`: MTF-matched
+  filter and decimation of the MS, bicubic reduction of the PAN) and its original MS is the reference.
+  Scores, as the MATLAB toolbox computes them: fused and reference at DN scale (the scene's bit depth),
+  20 pixels cut at the top/left and 21 at the bottom/right, then Q2n (32 x 32 blocks), SAM (degrees),
+  ERGAS, SCC and PSNR (peak = the full scale ``2**bits - 1``).
+* **full resolution, without reference** (full-resolution scenes only): the scene as it is, cropped at its
+  centre to a multiple of 32 PAN pixels (the metrics' block size; at most ``max_full_size`` pixels a side
+  to bound the run time), scored by Khan's D_lambda, D_s and HQNR = (1 - D_lambda)(1 - D_s).
+
+Each fusion is timed (wall clock, model creation excluded) and reported in seconds and in megapixels of
+PAN per second.  A learned model whose weights expect another number of bands (or another ratio) than the
+scene is skipped for that scene, and the tables say so.  :func:`write_benchmark_tables` writes Markdown and
+CSV tables; :func:`run_speed_benchmark` times methods on a synthetic scene (``--speed`` of the CLI).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import fnmatch
+import math
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import torch
+
+from .datasets.scenes import PUBLIC_SCENES, Scene, load_scene
+from .registry import create_model, get_arch, list_models
+
+__all__ = ["REDUCED_METRICS", "FULL_METRICS", "BenchmarkResult", "benchmark_methods", "build_method",
+           "reduced_scores", "full_scores", "crop_full_resolution", "run_pansharpening_benchmark",
+           "write_benchmark_tables", "run_speed_benchmark", "write_speed_table", "synthetic_scene"]
+
+REDUCED_METRICS = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR")
+FULL_METRICS = ("D_lambda", "D_s", "HQNR")
+BORDER = (20, 21)
+BLOCK = 32
+_HIGHER_IS_BETTER = {"Q2n": True, "SAM": False, "ERGAS": False, "SCC": True, "PSNR": True, "D_lambda": False,
+                     "D_s": False, "HQNR": True}
+REDUCED_COLUMNS = ("scene", "sensor", "bands", "bit_depth", "ratio", "protocol", "pan_size", "method", "kind",
+                   *REDUCED_METRICS, "seconds", "mpix_per_s", "note")
+FULL_COLUMNS = ("scene", "sensor", "bands", "bit_depth", "ratio", "protocol", "pan_size", "method", "kind",
+                *FULL_METRICS, "seconds", "mpix_per_s", "note")
+
+
+# ----------------------------------------------------------------------------------------------- methods
+def benchmark_methods(models: Sequence[str] | None = None) -> list[str]:
+    """The methods to run: by default every classical pansharpening method and every learned one with
+    registered weights (as ``arch.tag``); else the given names, where shell wildcards (``"mtf_glp*"``) are
+    matched against every registered pansharpening name."""
+    registered = list_models(task="pansharpening")
+    if models is None:
+        return [n for n in registered if get_arch(n).cfg.classical or get_arch(n).cfg.weights]
+    out: list[str] = []
+    for m in models:
+        hits = fnmatch.filter(registered, m) if any(c in m for c in "*?[") else [m]
+        for h in hits:
+            if get_arch(h).cfg.task != "pansharpening":  # unknown names raise here, with close matches
+                raise KeyError(f"{h} is a {get_arch(h).cfg.task} model, not a pansharpening one")
+        if not hits:
+            raise KeyError(f"no pansharpening model matches {m!r}")
+        out += [h for h in hits if h not in out]
+    return out
+
+
+def build_method(name: str, ratio: int, sensor: str | None = None) -> torch.nn.Module:
+    """A method ready to run: a classical one at ``ratio`` with the scene's ``sensor`` (where it takes one),
+    a learned one with its pretrained weights."""
+    entry = get_arch(name)
+    if entry.cfg.task != "pansharpening":
+        raise ValueError(f"{name} is a {entry.cfg.task} model, not a pansharpening one")
+    if not entry.cfg.classical:
+        return create_model(name, pretrained=True)
+    if sensor is not None:
+        try:
+            return create_model(name, ratio=ratio, sensor=sensor)
+        except TypeError as e:  # a method without sensor-dependent filters
+            if "sensor" not in str(e):
+                raise
+    return create_model(name, ratio=ratio)
+
+
+def _incompatible(model: torch.nn.Module, bands: int, ratio: int) -> str | None:
+    nb, r = getattr(model, "num_bands", None), getattr(model, "ratio", ratio)
+    if nb is not None and nb != bands:
+        w = getattr(model, "pretrained_cfg", None)
+        what = f"weights for {nb} bands ({w.sensor})" if w is not None else f"{nb} bands"
+        return f"skipped: {what}, scene has {bands}"
+    if r != ratio:
+        return f"skipped: model works at ratio {r}, scene has ratio {ratio}"
+    return None
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@torch.no_grad()
+def _fuse(model: torch.nn.Module, ms: torch.Tensor, pan: torch.Tensor, device: torch.device
+          ) -> tuple[torch.Tensor, float]:
+    """``model(ms, pan)`` on one (C, h, w) / (1, H, W) pair: the result clipped to [0, 1] (as
+    :func:`fusionzoo.evaluation.fuse_scene`) and the wall-clock seconds of the forward pass."""
+    model = model.eval().to(device)
+    m, p = ms[None].to(device), pan[None].to(device)
+    r = pan.shape[-1] // ms.shape[-1]
+    try:  # warm-up on a small corner: filter design, caches, CUDA kernels are not timed
+        model(m[..., :16, :16], p[..., :16 * r, :16 * r])
+    except Exception:  # noqa: BLE001 - some methods need larger inputs; the timed run reports real errors
+        pass
+    _sync(device)
+    t0 = time.perf_counter()
+    out = model(m, p)
+    _sync(device)
+    dt = time.perf_counter() - t0
+    if tuple(out.shape) != (1, ms.shape[0], *pan.shape[-2:]):
+        raise ValueError(f"returned shape {tuple(out.shape)}, expected {(1, ms.shape[0], *pan.shape[-2:])}")
+    if not torch.isfinite(out).all():
+        raise ValueError("produced NaN or infinite values")
+    return out[0].clamp(0, 1).cpu(), dt
+
+
+# ----------------------------------------------------------------------------------------------- scores
+def reduced_scores(fused: torch.Tensor, ref: torch.Tensor, bit_depth: int, ratio: int,
+                   border: tuple[int, int] = BORDER) -> dict[str, float]:
+    """Q2n, SAM, ERGAS, SCC, PSNR of ``fused`` against ``ref`` ((C, H, W) on [0, 1]) with the toolbox
+    conventions: DN scale (``2**bit_depth - 1``), ``border`` pixels cut, Q2n on 32 x 32 blocks, PSNR with
+    the full scale as peak (the same as :func:`fusionzoo.evaluation.evaluate_reduced`)."""
+    from . import metrics as M
+
+    scale = 2**bit_depth - 1
+    f = M.cut_border(fused.double()[None] * scale, *border)
+    r = M.cut_border(ref.double()[None] * scale, *border)
+    vals = {"Q2n": M.q2n(f, r, BLOCK), "SAM": M.sam(f, r), "ERGAS": M.ergas(f, r, ratio), "SCC": M.scc(f, r),
+            "PSNR": M.psnr(f, r, data_range=scale)}
+    return {k: float(v.mean()) for k, v in vals.items()}
+
+
+def full_scores(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, sensor: str, bit_depth: int,
+                ratio: int) -> dict[str, float]:
+    """Khan's D_lambda, D_s and HQNR of ``fused`` (C, H, W) from ``ms`` (C, h, w) and ``pan`` (1, H, W), all
+    on [0, 1]; Q2n-based terms at DN scale (``2**bit_depth - 1``), 32 x 32 blocks."""
+    from . import metrics as M
+
+    h, dl, ds = M.hqnr(fused.double()[None], ms.double()[None], pan.double()[None], sensor, ratio, BLOCK,
+                       max_value=2**bit_depth - 1, return_components=True)
+    return {"D_lambda": float(dl.mean()), "D_s": float(ds.mean()), "HQNR": float(h.mean())}
+
+
+def crop_full_resolution(scene: Scene, max_size: int | None = None, block: int = BLOCK
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The centre of a full-resolution scene, MS-aligned, with PAN sides a multiple of ``block`` (and of the
+    ratio) of at most ``max_size`` pixels: ``(ms, pan)``.  Raises ``ValueError`` when nothing is left."""
+    r = scene.ratio
+    unit = block * r // math.gcd(block, r)  # PAN pixels: a multiple of the block and of the ratio
+    h, w = scene.ms.shape[-2:]
+    H, W = r * h, r * w
+    lim_h, lim_w = (H, W) if max_size is None else (min(H, max_size), min(W, max_size))
+    Hc, Wc = lim_h // unit * unit, lim_w // unit * unit
+    if Hc == 0 or Wc == 0:
+        raise ValueError(f"PAN {H}x{W} is smaller than one {unit}-pixel block")
+    t, l = (h - Hc // r) // 2, (w - Wc // r) // 2
+    ms = scene.ms[:, t:t + Hc // r, l:l + Wc // r]
+    pan = scene.pan[:, r * t:r * t + Hc, r * l:r * l + Wc]
+    return ms, pan
+
+
+# -------------------------------------------------------------------------------------------- the run
+@dataclass
+class BenchmarkResult:
+    """Rows of the two protocols (dicts keyed by :data:`REDUCED_COLUMNS` / :data:`FULL_COLUMNS`), the scenes
+    that were left out with the reason, and the settings of the run."""
+
+    reduced: list[dict[str, Any]] = field(default_factory=list)
+    full: list[dict[str, Any]] = field(default_factory=list)
+    skipped_scenes: list[tuple[str, str]] = field(default_factory=list)
+    scene_notes: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _kind(name: str) -> str:
+    return "classical" if get_arch(name).cfg.classical else "learned"
+
+
+def _size(t: torch.Tensor) -> str:
+    return f"{t.shape[-1]}x{t.shape[-2]}"
+
+
+def _run_one(name: str, model_cache: dict[str, Any], ms: torch.Tensor, pan: torch.Tensor, scene: Scene,
+             device: torch.device) -> tuple[torch.Tensor | None, float | None, str]:
+    """Build (or reuse) the model, check it fits the scene, fuse; returns (fused, seconds, note)."""
+    try:
+        if _kind(name) == "learned":
+            if name not in model_cache:
+                try:
+                    model_cache[name] = build_method(name, scene.ratio)
+                except Exception as e:  # noqa: BLE001 - reported in the table
+                    model_cache[name] = f"skipped: weights unavailable ({' '.join(str(e).split())[:160]})"
+            model = model_cache[name]
+            if isinstance(model, str):
+                return None, None, model
+        else:
+            model = build_method(name, scene.ratio, scene.sensor)
+    except Exception as e:  # noqa: BLE001
+        return None, None, f"error: {' '.join(str(e).split())[:160]}"
+    why = _incompatible(model, ms.shape[0], scene.ratio)
+    if why:
+        return None, None, why
+    try:
+        fused, dt = _fuse(model, ms, pan, device)
+    except Exception as e:  # noqa: BLE001 - e.g. a method defined for 3 bands only
+        return None, None, f"n/a: {' '.join(str(e).split())[:160]}"
+    return fused, dt, ""
+
+
+def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, models: Sequence[str] | None = None,
+                                root: str | os.PathLike = "../shared/data", device: str | torch.device = "cpu",
+                                max_full_size: int | None = 512, protocols: Sequence[str] = ("reduced", "full"),
+                                log: Callable[[str], None] | None = print) -> BenchmarkResult:
+    """Run the methods on the scenes under both protocols (see the module documentation).
+
+    Args:
+        scenes: names of :data:`~fusionzoo.datasets.PUBLIC_SCENES` (read from ``root``) or :class:`Scene`
+            objects; default: every catalogued scene whose files are under ``root`` (the others are listed
+            as skipped).
+        models: method names or wildcards (default: :func:`benchmark_methods`).
+        root: the data folder of the catalogue.
+        device: where the methods run (``"cpu"``, ``"cuda"``).
+        max_full_size: largest PAN side of the full-resolution crop (``None``: the whole scene).
+        protocols: ``"reduced"`` and / or ``"full"``.
+        log: progress messages (``None`` for silence).
+    """
+    from .datasets.wald import degrade_scene
+
+    say = log or (lambda s: None)
+    device = torch.device(device)
+    names = benchmark_methods(models)
+    res = BenchmarkResult(settings={
+        "device": str(device), "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+        "torch": torch.__version__, "machine": platform.machine(), "max_full_size": max_full_size,
+        "methods": names, "date": _dt.date.today().isoformat(), "root": str(root)})
+    scene_list: list[Scene] = []
+    for s in (list(PUBLIC_SCENES) if scenes is None else scenes):
+        if isinstance(s, Scene):
+            scene_list.append(s)
+            continue
+        try:
+            scene_list.append(load_scene(s, root))
+        except FileNotFoundError as e:
+            if scenes is not None:
+                raise
+            res.skipped_scenes.append((s, f"files not found under {root}"))
+            say(f"skip {s}: {e}")
+        if s in PUBLIC_SCENES and PUBLIC_SCENES[s].note:
+            res.scene_notes[s] = PUBLIC_SCENES[s].note
+    cache: dict[str, Any] = {}
+    t_start = time.perf_counter()
+    for scene in scene_list:
+        C = scene.ms.shape[0]
+        base = {"scene": scene.name, "sensor": scene.sensor, "bands": C, "bit_depth": scene.bit_depth,
+                "ratio": scene.ratio}
+        if "reduced" in protocols:
+            ms_lr, pan_lr, gt = degrade_scene(scene)
+            protocol = "as stored" if scene.gt is not None else "Wald-degraded"
+            if min(pan_lr.shape[-2:]) < sum(BORDER) + BLOCK:
+                res.skipped_scenes.append((scene.name, f"reduced resolution: PAN {_size(pan_lr)} too small for "
+                                                       f"the {BORDER[0]}/{BORDER[1]}-pixel border cut and "
+                                                       f"{BLOCK}x{BLOCK} Q2n blocks"))
+            else:
+                say(f"{scene.name}: reduced resolution ({protocol}), PAN {_size(pan_lr)}, {len(names)} methods")
+                for name in names:
+                    fused, dt, note = _run_one(name, cache, ms_lr, pan_lr, scene, device)
+                    row = {**base, "protocol": protocol, "pan_size": _size(pan_lr), "method": name,
+                           "kind": _kind(name), "note": note}
+                    if fused is not None:
+                        row.update(reduced_scores(fused, gt, scene.bit_depth, scene.ratio))
+                        row.update(seconds=dt, mpix_per_s=pan_lr.shape[-1] * pan_lr.shape[-2] / 1e6 / max(dt, 1e-9))
+                    res.reduced.append(row)
+        if "full" in protocols and scene.gt is None:
+            try:
+                ms, pan = crop_full_resolution(scene, max_full_size)
+            except ValueError as e:
+                res.skipped_scenes.append((scene.name, f"full resolution: {e}"))
+                continue
+            full_size = f"{_size(pan)} of {_size(scene.pan)}" if pan.shape != scene.pan.shape else _size(pan)
+            say(f"{scene.name}: full resolution, PAN {full_size}, {len(names)} methods")
+            for name in names:
+                fused, dt, note = _run_one(name, cache, ms, pan, scene, device)
+                row = {**base, "protocol": "full resolution", "pan_size": full_size, "method": name,
+                       "kind": _kind(name), "note": note}
+                if fused is not None:
+                    row.update(full_scores(fused, ms, pan, scene.sensor, scene.bit_depth, scene.ratio))
+                    row.update(seconds=dt, mpix_per_s=pan.shape[-1] * pan.shape[-2] / 1e6 / max(dt, 1e-9))
+                res.full.append(row)
+    res.settings["total_seconds"] = time.perf_counter() - t_start
+    say(f"done in {res.settings['total_seconds']:.0f} s")
+    return res
+
+
+# ------------------------------------------------------------------------------------------------ tables
+def _fmt(v: Any, digits: int = 4) -> str:
+    if v is None or v == "":
+        return ""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path) -> None:
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([_fmt(r.get(c), 6) if isinstance(r.get(c), float) else r.get(c, "") for c in columns])
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    right = ["---:" if h not in ("method", "kind", "note", "scene", "sensor") else "---" for h in headers]
+    return ["| " + " | ".join(headers) + " |", "|" + "|".join(right) + "|",
+            *("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows)]
+
+
+def _settings_line(res: BenchmarkResult) -> str:
+    s = res.settings
+    return (f"Generated by `fusionzoo benchmark pansharpening` on {s.get('date', '?')}: device {s.get('device')}, "
+            f"{s.get('threads')} torch threads of {s.get('cpus')} CPUs, torch {s.get('torch')}; "
+            f"total {s.get('total_seconds', 0):.0f} s. Run times are wall-clock seconds of one forward pass "
+            f"(model creation excluded) on a machine shared with other jobs: compare them within a table only.")
+
+
+def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequence[str], title: str,
+              intro: str, sort_key: str) -> str:
+    out = [f"# {title}", "", intro, "", _settings_line(res), ""]
+    scenes: list[str] = []
+    for r in rows:
+        if r["scene"] not in scenes:
+            scenes.append(r["scene"])
+    # summary: mean over the scenes a method was scored on
+    methods: list[str] = []
+    for r in rows:
+        if r["method"] not in methods:
+            methods.append(r["method"])
+    summary = []
+    for m in methods:
+        scored = [r for r in rows if r["method"] == m and r.get(sort_key) is not None]
+        if not scored:
+            continue
+        means = [sum(r[k] for r in scored) / len(scored) for k in metrics]
+        mp = [r["mpix_per_s"] for r in scored]
+        summary.append((m, len(scored), means, sorted(mp)[len(mp) // 2]))
+    if summary:
+        i = list(metrics).index(sort_key)
+        summary.sort(key=lambda t: -t[2][i] if _HIGHER_IS_BETTER[sort_key] else t[2][i])
+        out += [f"## Mean over the scenes ({len(scenes)} scenes)", "",
+                "Means over the scenes each method could be scored on (column `scenes`); methods scored on "
+                "fewer scenes are not directly comparable. Sorted by " + sort_key + ".", ""]
+        out += _md_table(["method", "scenes", *metrics, "median MPix/s"],
+                         [[f"`{m}`", str(n), *(_fmt(v) for v in means), _fmt(mp, 2)] for m, n, means, mp in summary])
+        out.append("")
+    for sc in scenes:
+        srows = [r for r in rows if r["scene"] == sc]
+        r0 = srows[0]
+        out += [f"## {sc}", "",
+                f"{r0['sensor']}, {r0['bands']} bands, {r0['bit_depth']}-bit, ratio {r0['ratio']}; {r0['protocol']}; "
+                f"PAN {r0['pan_size']}." + (f" Note: {res.scene_notes[sc]}." if sc in res.scene_notes else ""), ""]
+        ok = [r for r in srows if r.get(sort_key) is not None]
+        ok.sort(key=lambda r: -r[sort_key] if _HIGHER_IS_BETTER[sort_key] else r[sort_key])
+        body = [[f"`{r['method']}`", *(_fmt(r[k]) for k in metrics), _fmt(r["seconds"], 3),
+                 _fmt(r["mpix_per_s"], 2)] for r in ok]
+        out += _md_table(["method", *metrics, "seconds", "MPix/s"], body)
+        left = [r for r in srows if r.get(sort_key) is None]
+        if left:
+            out += ["", "Not scored: " + "; ".join(f"`{r['method']}` ({r['note']})" for r in left) + "."]
+        out.append("")
+    if res.skipped_scenes:
+        out += ["## Scenes not scored", ""] + [f"- {n}: {why}" for n, why in res.skipped_scenes] + [""]
+    return "\n".join(out)
+
+
+def write_benchmark_tables(res: BenchmarkResult, out_dir: str | os.PathLike) -> list[Path]:
+    """Write ``pansharpening_reduced.{md,csv}`` and ``pansharpening_full.{md,csv}`` (for the protocols
+    that have rows) under ``out_dir``; returns the paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    specs = [
+        ("reduced", res.reduced, REDUCED_COLUMNS, REDUCED_METRICS, "Q2n",
+         "Pansharpening benchmark: reduced resolution (with reference)",
+         "Scenes with a reference are used as stored; full-resolution scenes are degraded by Wald's protocol "
+         "(MTF-matched filter and decimation of the MS, bicubic reduction of the PAN) and their original MS is "
+         "the reference. Scores with the toolbox conventions: DN scale of each scene's bit depth, 20/21 pixels "
+         "cut at the borders, Q2n on 32x32 blocks (Q4 / Q8), SAM in degrees, ERGAS, SCC, PSNR in dB with the "
+         "full scale as peak. Higher is better for Q2n, SCC and PSNR; lower for SAM and ERGAS."),
+        ("full", res.full, FULL_COLUMNS, FULL_METRICS, "HQNR",
+         "Pansharpening benchmark: full resolution (without reference)",
+         "Full-resolution scenes at their native scale, cropped at the centre to a multiple of 32 PAN pixels "
+         "(at most the size given in the PAN column). Khan's D_lambda (1 - Q2n of the MTF-filtered fused image "
+         "against the upsampled MS), D_s (UIQI against the PAN vs. against the PAN reduced and re-upsampled, "
+         "32x32 blocks) and HQNR = (1 - D_lambda)(1 - D_s). Lower is better for D_lambda and D_s, higher for "
+         "HQNR."),
+    ]
+    for key, rows, columns, metrics, sort_key, title, intro in specs:
+        if not rows:
+            continue
+        csv_p, md_p = out / f"pansharpening_{key}.csv", out / f"pansharpening_{key}.md"
+        _write_csv(rows, columns, csv_p)
+        md_p.write_text(_markdown(res, rows, metrics, title, intro, sort_key) + "\n")
+        written += [md_p, csv_p]
+    return written
+
+
+# --------------------------------------------------------------------------------------------- speed run
+def synthetic_scene(size: int, bands: int, ratio: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A smooth random scene on [0, 1]: ``ms`` (bands, size/ratio, size/ratio), ``pan`` (1, size, size)."""
+    g = torch.Generator().manual_seed(seed)
+    n = max(size // 32, 2)
+    base = torch.rand(1, 1, n, n, generator=g)
+    var = torch.rand(1, bands, n, n, generator=g)
+    hr = torch.nn.functional.interpolate(0.7 * base + 0.3 * var, size=(size, size), mode="bicubic",
+                                         align_corners=False)
+    hr = (0.15 + 0.5 * hr).clamp(0.01, 1.0)
+    pan = hr.mean(1, keepdim=True)
+    ms = torch.nn.functional.avg_pool2d(hr, ratio)
+    return ms[0], pan[0]
+
+
+def run_speed_benchmark(size: int = 2048, bands: Sequence[int] = (4, 8), models: Sequence[str] | None = None,
+                        device: str | torch.device = "cpu", ratio: int = 4, repeat: int = 1,
+                        log: Callable[[str], None] | None = print) -> dict[str, Any]:
+    """Time methods (default: every classical pansharpening method) on a synthetic ``size`` x ``size`` PAN
+    scene for each band count; returns ``{"rows": [{"method", "bands", "seconds", "mpix_per_s", "note"}],
+    "settings": {...}}``.  Seconds are the best of ``repeat`` forward passes."""
+    say = log or (lambda s: None)
+    device = torch.device(device)
+    names = benchmark_methods(models) if models is not None else \
+        [n for n in list_models(task="pansharpening") if get_arch(n).cfg.classical]
+    data = {b: synthetic_scene(size, b, ratio) for b in bands}
+    rows = []
+    t_start = time.perf_counter()
+    for name in names:
+        for b in bands:
+            ms, pan = data[b]
+            row: dict[str, Any] = {"method": name, "bands": b, "seconds": None, "mpix_per_s": None, "note": ""}
+            try:
+                model = build_method(name, ratio, "generic") if get_arch(name).cfg.classical \
+                    else build_method(name, ratio)
+                why = _incompatible(model, b, ratio)
+                if why:
+                    row["note"] = why
+                else:
+                    best = min(_fuse(model, ms, pan, device)[1] for _ in range(max(repeat, 1)))
+                    row.update(seconds=best, mpix_per_s=size * size / 1e6 / best)
+            except Exception as e:  # noqa: BLE001 - reported
+                row["note"] = f"n/a: {' '.join(str(e).split())[:120]}"
+            say(f"{name} {b} bands: " + (f"{row['seconds']:.2f} s" if row["seconds"] is not None else row["note"]))
+            rows.append(row)
+    settings = {"size": size, "bands": list(bands), "ratio": ratio, "device": str(device),
+                "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "torch": torch.__version__,
+                "repeat": repeat, "date": _dt.date.today().isoformat(),
+                "total_seconds": time.perf_counter() - t_start}
+    return {"rows": rows, "settings": settings}
+
+
+def write_speed_table(result: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write the speed run as a Markdown table (one row per method; seconds and MPix/s per band count)."""
+    s, rows = result["settings"], result["rows"]
+    bands = s["bands"]
+    methods: list[str] = []
+    for r in rows:
+        if r["method"] not in methods:
+            methods.append(r["method"])
+    lines = ["# Pansharpening speed", "",
+             f"Synthetic {s['size']}x{s['size']} PAN scene ({s['size'] // s['ratio']}x{s['size'] // s['ratio']} MS, "
+             f"ratio {s['ratio']}), float32, device {s['device']}, {s['threads']} torch threads of {s['cpus']} CPUs, "
+             f"torch {s['torch']}; best of {s['repeat']} forward pass(es), model creation excluded; "
+             f"{s['date']}, total {s['total_seconds']:.0f} s. MPix/s counts PAN pixels. The machine is shared "
+             f"with other jobs, so the times are indicative.", ""]
+    headers = ["method"] + [h for b in bands for h in (f"{b} bands (s)", f"{b} bands (MPix/s)")]
+    body, notes = [], []
+    for m in methods:
+        cells = [f"`{m}`"]
+        for b in bands:
+            r = next((x for x in rows if x["method"] == m and x["bands"] == b), None)
+            if r is None or r["seconds"] is None:
+                cells += ["n/a", "n/a"]
+                if r is not None and r["note"]:
+                    notes.append(f"`{m}` ({b} bands): {r['note']}")
+            else:
+                cells += [_fmt(r["seconds"], 2), _fmt(r["mpix_per_s"], 2)]
+        body.append(cells)
+    lines += _md_table(headers, body)
+    if notes:
+        lines += ["", "Not timed: " + "; ".join(notes) + "."]
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text("\n".join(lines) + "\n")
+    return p
