@@ -38,8 +38,9 @@ from .datasets.scenes import PUBLIC_SCENES, Scene, load_scene
 from .registry import create_model, get_arch, list_models
 
 __all__ = ["REDUCED_METRICS", "FULL_METRICS", "BenchmarkResult", "benchmark_methods", "build_method",
-           "reduced_scores", "full_scores", "crop_full_resolution", "run_pansharpening_benchmark",
-           "write_benchmark_tables", "run_speed_benchmark", "write_speed_table", "synthetic_scene"]
+           "reduced_scores", "full_scores", "upsample_ms", "crop_full_resolution", "run_pansharpening_benchmark",
+           "write_benchmark_tables", "published_comparison", "update_readme_comparison", "PUBLISHED_PANCOLLECTION",
+           "run_speed_benchmark", "write_speed_table", "synthetic_scene"]
 
 REDUCED_METRICS = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR")
 FULL_METRICS = ("D_lambda", "D_s", "HQNR")
@@ -146,10 +147,19 @@ def reduced_scores(fused: torch.Tensor, ref: torch.Tensor, bit_depth: int, ratio
     return {k: float(v.mean()) for k, v in vals.items()}
 
 
+def upsample_ms(ms: torch.Tensor, ratio: int) -> torch.Tensor:
+    """The MS (C, h, w) on the PAN grid by the 23-tap interpolator, in float64: what the no-reference
+    metrics compare against (computed once per scene and passed to :func:`full_scores`)."""
+    from .ops import interp23tap
+
+    return interp23tap(ms.double()[None], ratio)[0]
+
+
 def full_scores(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, sensor: str, bit_depth: int,
                 ratio: int) -> dict[str, float]:
-    """Khan's D_lambda, D_s and HQNR of ``fused`` (C, H, W) from ``ms`` (C, h, w) and ``pan`` (1, H, W), all
-    on [0, 1]; Q2n-based terms at DN scale (``2**bit_depth - 1``), 32 x 32 blocks."""
+    """Khan's D_lambda, D_s and HQNR of ``fused`` (C, H, W) from ``ms`` and ``pan`` (1, H, W), all on [0, 1];
+    Q2n-based terms at DN scale (``2**bit_depth - 1``), 32 x 32 blocks.  ``ms`` is the original (C, h, w)
+    or, to save the interpolation on repeated calls, :func:`upsample_ms` of it (the same numbers)."""
     from . import metrics as M
 
     h, dl, ds = M.hqnr(fused.double()[None], ms.double()[None], pan.double()[None], sensor, ratio, BLOCK,
@@ -294,12 +304,13 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
                 continue
             full_size = f"{_size(pan)} of {_size(scene.pan)}" if pan.shape != scene.pan.shape else _size(pan)
             say(f"{scene.name}: full resolution, PAN {full_size}, {len(names)} methods")
+            ms_up = upsample_ms(ms, scene.ratio)
             for name in names:
                 fused, dt, note = _run_one(name, cache, ms, pan, scene, device)
                 row = {**base, "protocol": "full resolution", "pan_size": full_size, "method": name,
                        "kind": _kind(name), "note": note}
                 if fused is not None:
-                    row.update(full_scores(fused, ms, pan, scene.sensor, scene.bit_depth, scene.ratio))
+                    row.update(full_scores(fused, ms_up, pan, scene.sensor, scene.bit_depth, scene.ratio))
                     row.update(seconds=dt, mpix_per_s=pan.shape[-1] * pan.shape[-2] / 1e6 / max(dt, 1e-9))
                 res.full.append(row)
     res.settings["total_seconds"] = time.perf_counter() - t_start
@@ -391,7 +402,9 @@ def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequenc
 
 def write_benchmark_tables(res: BenchmarkResult, out_dir: str | os.PathLike) -> list[Path]:
     """Write ``pansharpening_reduced.{md,csv}`` and ``pansharpening_full.{md,csv}`` (for the protocols
-    that have rows) under ``out_dir``; returns the paths."""
+    that have rows) under ``out_dir``, and refresh the comparison with the published PanCollection numbers
+    in ``out_dir/README.md`` where it has the markers :data:`README_START` / :data:`README_END`; returns the
+    paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -418,7 +431,95 @@ def write_benchmark_tables(res: BenchmarkResult, out_dir: str | os.PathLike) -> 
         _write_csv(rows, columns, csv_p)
         md_p.write_text(_markdown(res, rows, metrics, title, intro, sort_key) + "\n")
         written += [md_p, csv_p]
+    if update_readme_comparison(res, out / "README.md"):
+        written.append(out / "README.md")
     return written
+
+
+# ------------------------------------------------------------------------------- published numbers
+#: PanCollection benchmark (Deng et al., Journal of Image and Graphics 2022; 20 reduced- and 20 full-resolution
+#: test images per sensor, MATLAB toolbox metrics): mean (Q2n, SAM, ERGAS, HQNR) per sensor.
+PUBLISHED_PANCOLLECTION: dict[str, tuple[str, dict[str, tuple[float, float, float, float]]]] = {
+    "BT-H": ("bt_h", {"WV3": (0.8324, 4.9198, 4.5789, 0.8670), "QB": (0.8326, 7.1943, 7.4008, 0.6434),
+                      "GF2": (0.9177, 1.6488, 1.5280, 0.8165)}),
+    "BDSD-PC": ("bdsd_pc", {"WV3": (0.8294, 5.4293, 4.6976, 0.8698), "QB": (0.8308, 8.2606, 7.5679, 0.6722),
+                            "GF2": (0.8931, 1.6763, 1.6505, 0.7812)}),
+    "MTF-GLP-FS": ("mtf_glp_fs", {"WV3": (0.8333, 5.3162, 4.7004, 0.9180), "QB": (0.8352, 8.1012, 7.4098, 0.8199),
+                                  "GF2": (0.8955, 1.6578, 1.5994, 0.8309)}),
+    "MTF-GLP-HPM-R": ("mtf_glp_hpm_r", {"WV3": (0.8346, 5.3383, 5.2301, 0.9187),
+                                        "QB": (0.8403, 8.0466, 9.1991, 0.8108),
+                                        "GF2": (0.8985, 1.6526, 1.5986, 0.8276)}),
+    "PNN": ("pnn", {"WV3": (0.8797, 3.6054, 2.7756, 0.9369), "QB": (0.9158, 5.2135, 4.5004, 0.8837),
+                    "GF2": (0.9592, 1.0491, 1.0592, 0.8771)}),
+    "PanNet": ("pannet", {"WV3": (0.8763, 3.5505, 2.7813, 0.9374), "QB": (0.8830, 5.8013, 5.9076, 0.8488),
+                          "GF2": (0.9660, 0.9984, 0.9223, 0.9036)}),
+    "DiCNN": ("dicnn", {"WV3": (0.8864, 3.5170, 2.7795, 0.9195), "QB": (0.9011, 5.3862, 5.1764, 0.8090),
+                        "GF2": (0.9582, 1.0536, 1.0821, 0.8675)}),
+    "MSDCNN": ("msdcnn", {"WV3": (0.8763, 3.7071, 2.8755, 0.9316), "QB": (0.9188, 5.1471, 4.3828, 0.8774),
+                          "GF2": (0.9601, 1.0477, 1.0423, 0.9044)}),
+    "BDPN": ("bdpn", {"WV3": (0.8573, 4.1178, 3.1534, 0.9196), "QB": (0.9005, 6.1225, 5.2756, 0.8807),
+                      "GF2": (0.9242, 1.4642, 1.5224, 0.8929)}),
+    "FusionNet": ("fusionnet", {"WV3": (0.8906, 3.2560, 2.5712, 0.9406), "QB": (0.9231, 4.9279, 4.1754, 0.8936),
+                                "GF2": (0.9628, 0.9742, 0.9892, 0.8673)}),
+}
+README_START = "<!-- published-comparison:start -->"
+README_END = "<!-- published-comparison:end -->"
+
+
+def _mean(vals: list[float]) -> float | None:
+    return sum(vals) / len(vals) if vals else None
+
+
+def published_comparison(res: BenchmarkResult) -> str:
+    """Markdown: the published PanCollection means beside ours (means over our scenes of the same sensor)
+    for the methods both have; learned methods match by architecture (every registered tag is a row)."""
+    lines = []
+    for sensor in ("WV3", "QB", "GF2"):
+        red = [r for r in res.reduced if r["sensor"] == sensor and r.get("Q2n") is not None]
+        full = [r for r in res.full if r["sensor"] == sensor and r.get("HQNR") is not None]
+        n_red = len({r["scene"] for r in red})
+        n_full = len({r["scene"] for r in full})
+        q = "Q8" if sensor in ("WV3",) else "Q4"
+        if not red and not full:
+            lines += [f"**{sensor}**: no scene of ours (published numbers only in the table above).", ""]
+            continue
+        lines += [f"**{sensor}**: ours = mean over {n_red} reduced-resolution and {n_full} full-resolution "
+                  f"scene(s) of ours; published = mean over the 20 + 20 PanCollection test images.", ""]
+        body = []
+        for label, (arch, pub) in PUBLISHED_PANCOLLECTION.items():
+            if sensor not in pub:
+                continue
+            ours = sorted({r["method"] for r in red + full if r["method"].split(".")[0] == arch})
+            p = pub[sensor]
+            if not ours:
+                body.append([label, f"{p[0]:.4f}", "", f"{p[1]:.4f}", "", f"{p[2]:.4f}", "", f"{p[3]:.4f}", ""])
+            for m in ours:
+                o = [_mean([r[k] for r in red if r["method"] == m]) for k in ("Q2n", "SAM", "ERGAS")]
+                o.append(_mean([r["HQNR"] for r in full if r["method"] == m]))
+                name = label if m == arch else f"{label} (`{m}`)"
+                body.append([name, *(c for pair in zip((f"{x:.4f}" for x in p), (_fmt(x) for x in o))
+                                     for c in pair)])
+        lines += _md_table(["method", f"{q} published", f"{q} ours", "SAM published", "SAM ours",
+                            "ERGAS published", "ERGAS ours", "HQNR published", "HQNR ours"], body)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def update_readme_comparison(res: BenchmarkResult, readme: str | os.PathLike) -> bool:
+    """Regenerate the comparison between the README's markers (if it has them); returns whether it changed."""
+    path = Path(readme)
+    if not path.is_file():
+        return False
+    text = path.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f"{head}{README_START}\n{published_comparison(res)}{README_END}{tail}"
+    if new != text:
+        path.write_text(new)
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------- speed run

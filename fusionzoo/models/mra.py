@@ -10,8 +10,7 @@ They follow the MATLAB pansharpening toolbox of Vivone et al. (the 2015 "critica
 HPF, SFIM, Indusion, ATWT-M2/M3, GS2-GLP; the later 1.4 / 2020 "new benchmark" releases for ATWT, AWLP,
 MTF-GLP, MTF-GLP-HPM, MTF-GLP-HPM-R, MTF-GLP-FS), operation by operation:
 
-* ``ms_up`` is the MS upsampled by the 23-tap interpolator (``interp23tap``; a polyphase re-implementation
-  that gives the same numbers as :func:`fusionzoo.ops.interp23tap` several times faster);
+* ``ms_up`` is the MS upsampled by the 23-tap interpolator (:func:`fusionzoo.ops.interp23tap`);
 * ``P_b`` is the PAN "histogram-matched" to band ``b`` by mean and standard deviation, with the reference
   standard deviation of each toolbox function (raw PAN; bicubic-reduced-expanded PAN; PAN low-passed by
   the ``LPfilterGauss`` filter);
@@ -42,7 +41,7 @@ import torch
 
 from ..builder import build_model
 from ..ops import filter_replicate, fwind1, imresize, mtf_kernel, nearest_indices
-from ..ops.interp import interp23tap_kernel
+from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from ..sensors import Sensor, get_sensor
 from .base import PansharpeningModel
@@ -162,14 +161,10 @@ def _check_pow2(ratio: int) -> int:
     return int(round(math.log2(ratio)))
 
 
-_K23 = tuple(interp23tap_kernel(torch.float64).tolist())
-
-
 def interp23(x: torch.Tensor, ratio: int) -> torch.Tensor:
-    """The toolbox's ``interp23tap`` (same numbers as :func:`fusionzoo.ops.interp23tap`), polyphase."""
-    for p in range(_check_pow2(ratio)):
-        x = _up2(_up2(x, -2, _K23, p == 0), -1, _K23, p == 0)
-    return x
+    """The toolbox's ``interp23tap`` (:func:`fusionzoo.ops.interp23tap`)."""
+    _check_pow2(ratio)
+    return interp23tap(x, ratio)
 
 
 # CDF 9/7 filters of Indusion (toolbox deg9tap / upsampling7tap)

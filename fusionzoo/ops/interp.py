@@ -27,19 +27,28 @@ def interp23tap_kernel(dtype: torch.dtype = torch.float64, device: torch.device 
     return k.to(dtype=dtype, device=device)
 
 
-def _circular_filter(x: torch.Tensor, k: torch.Tensor, dim: int) -> torch.Tensor:
-    """Correlate ``x`` (B, C, H, W) with 1-D kernel ``k`` along ``dim`` (2 or 3), circular borders."""
+def _up2(x: torch.Tensor, dim: int, first: bool) -> torch.Tensor:
+    """One doubling pass along ``dim`` (2 or 3), polyphase: the zero-stuffed grid is never built.
+
+    Existing samples keep their value (the kernel's centre tap is 1 and its other even taps are 0); each new
+    sample is the odd taps applied to its circular neighbourhood.  First pass: samples at odd positions,
+    new ones at even; later passes: samples at even positions, new ones at odd.
+    """
+    k = interp23tap_kernel(x.dtype, x.device)
+    odd = k[0::2]  # taps at offsets -11, -9, ..., 11 (12 of them)
     n = x.shape[dim]
-    r = k.numel() // 2
-    idx = torch.arange(-r, n + r, device=x.device) % n
+    # new sample j (between the old ones) sees old samples j + m, m = lo .. lo + 11
+    lo = -6 if first else -5
+    idx = torch.arange(lo, n + lo + 11, device=x.device) % n
     xp = x.index_select(dim, idx)
     B, C = x.shape[:2]
-    if dim == 2:
-        w = k.view(1, 1, -1, 1)
-    else:
-        w = k.view(1, 1, 1, -1)
-    y = F.conv2d(xp.reshape(B * C, 1, *xp.shape[2:]), w.to(x.dtype))
-    return y.reshape(B, C, *y.shape[2:])
+    w = odd.view(1, 1, -1, 1) if dim == 2 else odd.view(1, 1, 1, -1)
+    new = F.conv2d(xp.reshape(B * C, 1, *xp.shape[2:]), w).reshape(B, C, *x.shape[2:])
+    pair = (new, x) if first else (x, new)
+    out = torch.stack(pair, dim=dim + 1)
+    shape = list(x.shape)
+    shape[dim] *= 2
+    return out.reshape(shape)
 
 
 def interp23tap(x: torch.Tensor, ratio: int) -> torch.Tensor:
@@ -51,15 +60,8 @@ def interp23tap(x: torch.Tensor, ratio: int) -> torch.Tensor:
         x = x[None]
     if x.dim() != 4:
         raise ValueError(f"expected (B, C, h, w) or (C, h, w), got shape {tuple(x.shape)}")
-    k = interp23tap_kernel(x.dtype if x.is_floating_point() else torch.float64, x.device)
     if not x.is_floating_point():
         x = x.double()
     for p in range(int(round(math.log2(ratio)))):
-        B, C, h, w = x.shape
-        up = x.new_zeros(B, C, 2 * h, 2 * w)
-        if p == 0:
-            up[..., 1::2, 1::2] = x
-        else:
-            up[..., 0::2, 0::2] = x
-        x = _circular_filter(_circular_filter(up, k, 2), k, 3)
+        x = _up2(_up2(x, 2, p == 0), 3, p == 0)
     return x[0] if squeeze else x
