@@ -18,7 +18,7 @@ from torch import nn
 from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
-from .base import PansharpeningModel
+from .base import PansharpeningModel, select_layers
 
 __all__ = ["APNN", "checkpoint_filter_fn"]
 
@@ -55,12 +55,7 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
     same names here).  Pass the ``model_state`` entry, or the whole checkpoint dict holding it."""
     if "model_state" in state_dict and isinstance(state_dict["model_state"], dict):
         state_dict = state_dict["model_state"]
-    out = {}
-    for k, v in state_dict.items():
-        k = k.removeprefix("module.")
-        if k.split(".")[0] in ("conv1", "conv2", "conv3"):
-            out[k] = v
-    return out
+    return select_layers(state_dict, ("conv1", "conv2", "conv3"))
 
 
 # --- configs ----------------------------------------------------------------------------------------------

@@ -15,7 +15,18 @@ from torch import nn
 
 from ..weights import BandMismatchError
 
-__all__ = ["PansharpeningModel", "check_pansharpening_inputs"]
+__all__ = ["PansharpeningModel", "check_pansharpening_inputs", "select_layers"]
+
+
+def select_layers(state_dict: dict[str, torch.Tensor], layers: Sequence[str]) -> dict[str, torch.Tensor]:
+    """The entries of a foreign ``state_dict`` whose first name component is in ``layers`` (a
+    ``module.`` prefix left by ``DataParallel`` is removed); used by checkpoint mappings."""
+    out = {}
+    for k, v in state_dict.items():
+        k = k.removeprefix("module.")
+        if k.split(".")[0] in layers:
+            out[k] = v
+    return out
 
 
 def check_pansharpening_inputs(ms: torch.Tensor, pan: torch.Tensor, ratio: int, bands: int | None = None,

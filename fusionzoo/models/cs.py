@@ -142,16 +142,19 @@ def _solve(G: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
 def _gram(*rows: torch.Tensor, ones: bool = False) -> torch.Tensor:
     """Gram matrix ``Z Z^T`` in float64 of ``Z = cat(rows (+ a row of ones))`` over the pixel dimension:
     rows (B, p_i, N) -> (B, P, P).  Computed in chunks of pixels (small float64 copies)."""
-    N = rows[0].shape[-1]
-    out = None
-    step = 1 << 19
+    B, N = rows[0].shape[0], rows[0].shape[-1]
+    sizes = [r.shape[1] for r in rows]
+    step = min(N, 1 << 18)
+    buf = torch.ones(B, sum(sizes) + int(ones), step, dtype=_F64, device=rows[0].device)
+    out = torch.zeros(B, buf.shape[1], buf.shape[1], dtype=_F64, device=rows[0].device)
     for s in range(0, N, step):
-        parts = [r[..., s:s + step].to(_F64) for r in rows]
-        if ones:
-            parts.append(torch.ones_like(parts[0][:, :1]))
-        z = torch.cat(parts, 1)
-        t = z @ z.transpose(-1, -2)
-        out = t if out is None else out + t
+        e = min(s + step, N)
+        z = buf[..., :e - s]
+        i = 0
+        for r, p in zip(rows, sizes):
+            z[:, i:i + p].copy_(r[..., s:e])  # cast while copying
+            i += p
+        out.baddbmm_(z, z.transpose(-1, -2))
     return out
 
 

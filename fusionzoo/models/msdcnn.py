@@ -20,7 +20,7 @@ from torch import nn
 from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
-from .base import PansharpeningModel
+from .base import PansharpeningModel, select_layers
 
 __all__ = ["MSDCNN", "checkpoint_filter_fn"]
 
@@ -68,12 +68,7 @@ _KEYS = ("conv1", "conv2_1", "conv2_2", "conv2_3", "conv3", "conv4_1", "conv4_2"
 
 def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Map a DLPan-Toolbox MSDCNN ``state_dict`` (the layer names are the same here)."""
-    out = {}
-    for k, v in state_dict.items():
-        k = k.removeprefix("module.")
-        if k.split(".")[0] in _KEYS:
-            out[k] = v
-    return out
+    return select_layers(state_dict, _KEYS)
 
 
 # --- configs ----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from torch import nn
 from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
-from .base import PansharpeningModel
+from .base import PansharpeningModel, select_layers
 
 __all__ = ["PNN", "checkpoint_filter_fn"]
 
@@ -72,12 +72,7 @@ class PNN(PansharpeningModel):
 # --- checkpoint mapping ----------------------------------------------------------------------------------
 def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Map a DLPan-Toolbox PNN ``state_dict`` (keys ``conv1``..``conv3``, possibly ``module.``-prefixed)."""
-    out = {}
-    for k, v in state_dict.items():
-        k = k.removeprefix("module.")
-        if k.split(".")[0] in ("conv1", "conv2", "conv3"):
-            out[k] = v
-    return out
+    return select_layers(state_dict, ("conv1", "conv2", "conv3"))
 
 
 # --- configs ----------------------------------------------------------------------------------------------
