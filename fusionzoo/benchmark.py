@@ -102,6 +102,12 @@ def _incompatible(model: torch.nn.Module, bands: int, ratio: int) -> str | None:
     return None
 
 
+def _short(e: BaseException | str, limit: int = 140) -> str:
+    """An error message for a table cell: one line, its first clause, at most ``limit`` characters."""
+    s = " ".join(str(e).split()).split("; ")[0]
+    return s if len(s) <= limit else s[:limit - 3].rstrip() + "..."
+
+
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -215,21 +221,21 @@ def _run_one(name: str, model_cache: dict[str, Any], ms: torch.Tensor, pan: torc
                 try:
                     model_cache[name] = build_method(name, scene.ratio)
                 except Exception as e:  # noqa: BLE001 - reported in the table
-                    model_cache[name] = f"skipped: weights unavailable ({' '.join(str(e).split())[:160]})"
+                    model_cache[name] = f"skipped: weights unavailable ({_short(e)})"
             model = model_cache[name]
             if isinstance(model, str):
                 return None, None, model
         else:
             model = build_method(name, scene.ratio, scene.sensor)
     except Exception as e:  # noqa: BLE001
-        return None, None, f"error: {' '.join(str(e).split())[:160]}"
+        return None, None, f"error: {_short(e)}"
     why = _incompatible(model, ms.shape[0], scene.ratio)
     if why:
         return None, None, why
     try:
         fused, dt = _fuse(model, ms, pan, device)
     except Exception as e:  # noqa: BLE001 - e.g. a method defined for 3 bands only
-        return None, None, f"n/a: {' '.join(str(e).split())[:160]}"
+        return None, None, f"n/a: {_short(e)}"
     return fused, dt, ""
 
 
@@ -564,7 +570,7 @@ def run_speed_benchmark(size: int = 2048, bands: Sequence[int] = (4, 8), models:
                     best = min(_fuse(model, ms, pan, device)[1] for _ in range(max(repeat, 1)))
                     row.update(seconds=best, mpix_per_s=size * size / 1e6 / best)
             except Exception as e:  # noqa: BLE001 - reported
-                row["note"] = f"n/a: {' '.join(str(e).split())[:120]}"
+                row["note"] = f"n/a: {_short(e)}"
             say(f"{name} {b} bands: " + (f"{row['seconds']:.2f} s" if row["seconds"] is not None else row["note"]))
             rows.append(row)
     settings = {"size": size, "bands": list(bands), "ratio": ratio, "device": str(device),

@@ -54,13 +54,6 @@ def _bands(name: str, C: int) -> int:
 # ------------------------------------------------------------------------------- toolbox building blocks
 
 
-@pytest.mark.parametrize("ratio", [2, 4, 8])
-def test_fast_interp23tap_equals_ops(ratio):
-    for shape in [(5, 7), (16, 16), (3, 20)]:
-        x = torch.rand(2, 3, *shape, dtype=torch.float64)
-        torch.testing.assert_close(cs._interp23tap(x, ratio), interp23tap(x, ratio), rtol=0, atol=1e-13)
-
-
 @pytest.mark.parametrize("shape,scale", [((37, 64), 0.25), ((64, 64), 0.25), ((16, 20), 4.0), ((10, 12), 2.0),
                                          ((8, 8), 8.0), ((64, 48), 0.5), ((3, 5), 0.25)])
 def test_banded_imresize_equals_ops(shape, scale):

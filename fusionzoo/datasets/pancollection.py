@@ -32,7 +32,7 @@ from torchgeo.datasets import NonGeoDataset
 from torchgeo.datasets.errors import DatasetNotFoundError
 
 from ..sensors import Sensor, get_sensor
-from .scenes import Scene, load_grip_mat, load_toolbox_mat, read_mat
+from .scenes import Scene, _hwc_to_chw, load_grip_mat, load_toolbox_mat, read_mat
 
 __all__ = ["PanCollection", "ToolboxScenes", "GripScenes", "GeoTiffPairs", "PanCollectionNotFoundError",
            "plot_pansharpening_sample"]
@@ -440,8 +440,6 @@ class ToolboxScenes(_SceneFolder):
         scene.meta.update(path=str(path), file_sensor=_mat_string(d.get("sensor")))
         lms = None
         if "I_MS" in d:
-            from .scenes import _hwc_to_chw
-
             lms = _hwc_to_chw(d["I_MS"]) / (2**bits - 1)
             if tuple(lms.shape) != (c, *scene.pan.shape[-2:]):
                 raise ValueError(f"{path}: I_MS {tuple(lms.shape)} is not the MS on the PAN grid")

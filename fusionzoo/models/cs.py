@@ -28,7 +28,7 @@ from typing import Sequence
 import torch
 
 from ..builder import build_model
-from ..ops import decimate_nearest, filter_replicate, mtf_filter, mtf_kernel, resize_matrix
+from ..ops import decimate_nearest, filter_replicate, interp23tap, mtf_filter, mtf_kernel, resize_matrix
 from ..registry import ArchConfig, register_model
 from ..sensors import Sensor, get_sensor
 from .base import PansharpeningModel
@@ -39,39 +39,6 @@ _F64 = torch.float64
 _EPS = 2.220446049250313e-16  # MATLAB eps
 
 # ----------------------------------------------------------------------------------------- helpers
-# 23-tap interpolator (toolbox interp23tap), half-band form.  The kernel is 1 at the centre and zero at the
-# other even offsets, so a pass keeps the existing samples and computes each new one from the 12 nearest
-# samples: identical to fusionzoo.ops.interp23tap (zero insertion + 23-tap circular filtering) to rounding,
-# but without the multiplications by the inserted zeros (several times faster on CPU).
-_HALF = (0.5, 0.305334091185, 0.0, -0.072698593239, 0.0, 0.021809577942, 0.0, -0.005192756653, 0.0,
-         0.000807762146, 0.0, -0.000060081482)
-
-
-def _tap(m: int) -> float:
-    return 2.0 * _HALF[abs(m)]
-
-
-def _double_dim(x: torch.Tensor, dim: int, first: bool) -> torch.Tensor:
-    """One interp23tap pass along ``dim``: length n -> 2n, circular borders.  The first pass puts the
-    samples at odd 0-based positions (new samples at even ones), later passes at even positions."""
-    n = x.shape[dim]
-    offsets = range(-6, 6) if first else range(-5, 7)  # new sample between x[i-1], x[i] (first) / x[i], x[i+1]
-    idx = torch.arange(-6, n + 6, device=x.device) % n
-    xp = x.index_select(dim, idx)
-    new = None
-    for d in offsets:
-        c = _tap(2 * d + 1) if first else _tap(2 * d - 1)
-        s = xp.narrow(dim, d + 6, n)
-        new = s * c if new is None else new.add_(s, alpha=c)
-    pair = (new, x) if first else (x, new)
-    return torch.stack(pair, dim + 1).flatten(dim, dim + 1)
-
-
-def _interp23tap(x: torch.Tensor, ratio: int) -> torch.Tensor:
-    """The toolbox's ``interp23tap(x, ratio)`` on (B, C, h, w): log2(ratio) passes along rows and columns."""
-    for p in range(int(round(math.log2(ratio)))):
-        x = _double_dim(_double_dim(x, 2, p == 0), 3, p == 0)
-    return x
 
 
 def _check_ratio(ratio: int) -> None:
@@ -448,7 +415,7 @@ class _CS(PansharpeningModel):
         dtype = ms.dtype
         wd = dtype if dtype in (torch.float32, torch.float64) else torch.float32
         ms, pan = ms.to(wd), pan.to(wd)
-        lms = _interp23tap(ms, self.ratio)
+        lms = interp23tap(ms, self.ratio)
         return self._fuse(ms, lms, pan).to(dtype)
 
     def _fuse(self, ms: torch.Tensor, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:  # pragma: no cover
@@ -787,11 +754,6 @@ class PRACS(_CS):
 # --- checkpoint mapping: none (no parameters) -------------------------------------------------------------
 
 # --- configs ----------------------------------------------------------------------------------------------
-_VIVONE15 = ("G. Vivone et al., 'A critical comparison among pansharpening algorithms', IEEE TGRS 53(5), 2015; "
-             "G. Vivone et al., 'A new benchmark based on recent advances in multispectral pansharpening', "
-             "IEEE GRSM 9(1), 2021 (toolbox)")
-
-
 def _cfg(card: str, paper: str, summary: str) -> ArchConfig:
     return ArchConfig(task="pansharpening", inputs=("ms", "pan"), paper=paper, summary=summary, classical=True,
                       card=card)
