@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 
 __all__ = ["interp23tap", "interp23tap_kernel"]
 
@@ -41,9 +40,9 @@ def _up2(x: torch.Tensor, dim: int, first: bool) -> torch.Tensor:
     lo = -6 if first else -5
     idx = torch.arange(lo, n + lo + 11, device=x.device) % n
     xp = x.index_select(dim, idx)
-    B, C = x.shape[:2]
-    w = odd.view(1, 1, -1, 1) if dim == 2 else odd.view(1, 1, 1, -1)
-    new = F.conv2d(xp.reshape(B * C, 1, *xp.shape[2:]), w).reshape(B, C, *x.shape[2:])
+    new = xp.narrow(dim, 0, n) * odd[0]
+    for j in range(1, odd.numel()):
+        new.add_(xp.narrow(dim, j, n), alpha=float(odd[j]))
     pair = (new, x) if first else (x, new)
     out = torch.stack(pair, dim=dim + 1)
     shape = list(x.shape)
