@@ -27,6 +27,19 @@ def _checkpoint_file(checkpoint: str | os.PathLike) -> Path:
     return p
 
 
+def _file_bands(sd: dict[str, torch.Tensor], model: torch.nn.Module, band_layers: dict, new_bands: int | None
+                ) -> int | None:
+    """How many MS bands the weights in ``sd`` were made for, read off the first band-dependent layer."""
+    if not band_layers or new_bands is None:
+        return None
+    name, spec = next(iter(band_layers.items()))
+    dim = spec if isinstance(spec, int) else int(str(spec[0] if isinstance(spec, tuple) else spec).split(":")[1])
+    want = model.state_dict()[name].shape[dim]
+    if name not in sd:
+        return None
+    return sd[name].shape[dim] - (want - new_bands)
+
+
 def build_model(
     cls: type[torch.nn.Module],
     arch: str,
@@ -67,10 +80,12 @@ def build_model(
     # an explicit checkpoint may be the user's own fine-tuned file: its hash is not the published one
     sd = load_state_dict(path, sha256=None if checkpoint is not None else weights.sha256)
     new_bands = getattr(model, "num_bands", weights.num_bands)
-    if new_bands != weights.num_bands and cfg.band_layers:
+    old_bands = _file_bands(sd, model, cfg.band_layers, new_bands)
+    if old_bands is not None and old_bands != new_bands:
         new_wl = kwargs.get("wavelengths")
-        sd = adapt_band_layers(sd, cfg.band_layers, weights.num_bands, new_bands, weights.wavelengths, new_wl)
-        log.warning("%s.%s: weights trained on %d bands %s adapted to %d bands (see adapt_band_layers)",
-                    arch, weights.tag, weights.num_bands, list(weights.bands), new_bands)
+        old_wl = weights.wavelengths if old_bands == weights.num_bands else None
+        sd = adapt_band_layers(sd, cfg.band_layers, old_bands, new_bands, old_wl, new_wl)
+        log.warning("%s: weights trained on %d bands%s adapted to %d bands (see adapt_band_layers)", arch,
+                    old_bands, f" {list(weights.bands)}" if old_bands == weights.num_bands else "", new_bands)
     model.load_state_dict(sd, strict=True)
     return model
