@@ -215,6 +215,18 @@ def _to_numpy(array: Any) -> np.ndarray:
     return np.asarray(array)
 
 
+def _as_chw(array, what: str) -> np.ndarray:
+    """``array`` (tensor or numpy; (C, H, W), (H, W) or (1, C, H, W)) as a (C, H, W) numpy array."""
+    arr = _to_numpy(array)
+    if arr.ndim == 4 and arr.shape[0] == 1:
+        arr = arr[0]
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ImageryError(f"{what} needs a (C, H, W) or (H, W) array, got shape {arr.shape}")
+    return arr
+
+
 def write_geotiff(
     path: str | os.PathLike,
     array: Any,
@@ -236,13 +248,7 @@ def write_geotiff(
     rasterio = _rasterio()
     path = Path(path).expanduser()
     _check_out_dir(path)
-    arr = _to_numpy(array)
-    if arr.ndim == 4 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3:
-        raise ImageryError(f"write_geotiff needs a (C, H, W) or (H, W) array, got shape {arr.shape}")
+    arr = _as_chw(array, "write_geotiff")
     dt = np.dtype(dtype) if dtype is not None else arr.dtype
     if np.issubdtype(dt, np.integer):
         if np.issubdtype(arr.dtype, np.floating):
@@ -329,13 +335,7 @@ def quicklook(array: Any, rgb_indexes: Sequence[int] | None, path: str | os.Path
 
     path = Path(path).expanduser()
     _check_out_dir(path)
-    arr = _to_numpy(array)
-    if arr.ndim == 4 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim == 2:
-        arr = arr[None]
-    if arr.ndim != 3:
-        raise ImageryError(f"quicklook needs a (C, H, W) or (H, W) array, got shape {arr.shape}")
+    arr = _as_chw(array, "quicklook")
     idx = tuple(rgb_indexes) if rgb_indexes is not None else rgb_indexes_for(arr.shape[0])
     if len(idx) != 3 or any(not 0 <= i < arr.shape[0] for i in idx):
         raise ImageryError(f"rgb_indexes must be 3 band indexes in 0..{arr.shape[0] - 1}, got {list(idx)}")

@@ -16,23 +16,12 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
+from .layers import ResBlock
 
 __all__ = ["FusionNet", "ResBlock", "checkpoint_filter_fn"]
 
 
 # --- modules ---------------------------------------------------------------------------------------------
-class ResBlock(nn.Module):
-    """``x + conv2(ReLU(conv1(x)))``, 3x3 "same" convolutions."""
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
-        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.relu(self.conv1(x)))
-
-
 class FusionNet(PansharpeningModel):
     """FusionNet for ``bands`` MS bands at ``ratio`` (a power of two, as the 23-tap interpolator needs)."""
 

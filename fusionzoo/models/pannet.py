@@ -20,6 +20,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
+from .layers import ResBlock
 
 __all__ = ["PanNet", "ResBlock", "high_pass", "checkpoint_filter_fn"]
 
@@ -34,18 +35,6 @@ def high_pass(x: torch.Tensor, size: int = 5) -> torch.Tensor:
 
 
 # --- modules ---------------------------------------------------------------------------------------------
-class ResBlock(nn.Module):
-    """``x + conv2(ReLU(conv1(x)))``, 3x3 "same" convolutions."""
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
-        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.relu(self.conv1(x)))
-
-
 class PanNet(PansharpeningModel):
     """PanNet for ``bands`` MS bands at ``ratio`` (a power of two >= 2: the transposed convolution needs an
     even ratio and the 23-tap interpolator a power of two)."""
