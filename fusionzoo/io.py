@@ -199,6 +199,9 @@ def read_pan_ms(
 def _tmp_beside(path: Path, suffix: str) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600 files; outputs get the usual permissions
     return Path(name)
 
 
