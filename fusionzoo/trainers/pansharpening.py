@@ -33,11 +33,15 @@ class PansharpeningTask(pl.LightningModule):
         optimizer: ``"adam"`` or ``"sgd"`` (momentum ``momentum``).
         lr, weight_decay: optimiser settings.
         lr_step, lr_gamma: multiply the learning rate by ``lr_gamma`` every ``lr_step`` epochs (None: fixed).
+        bit_depth: radiometric resolution of the data, for Q2n's DN-scale uint16 cast in validation.
+
+    Validation and test log the loss, SAM, ERGAS and Q2n (toolbox conventions, no border cut on patches).
     """
 
     def __init__(self, model: str = "pnn", model_kwargs: dict[str, Any] | None = None, pretrained: bool = False,
                  loss: str = "mse", optimizer: str = "adam", lr: float = 1e-3, momentum: float = 0.9,
-                 weight_decay: float = 0.0, lr_step: int | None = None, lr_gamma: float = 0.5) -> None:
+                 weight_decay: float = 0.0, lr_step: int | None = None, lr_gamma: float = 0.5,
+                 bit_depth: int = 11) -> None:
         super().__init__()
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
@@ -61,7 +65,7 @@ class PansharpeningTask(pl.LightningModule):
         return loss
 
     def _eval_step(self, batch: dict[str, Any], prefix: str) -> torch.Tensor:
-        from ..metrics import ergas, sam
+        from ..metrics import ergas, q2n, sam
 
         pred = self(batch["ms"], batch["pan"]).clamp(0, 1)
         gt = batch["gt"]
@@ -70,6 +74,9 @@ class PansharpeningTask(pl.LightningModule):
         self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=n)
         self.log(f"{prefix}_SAM", sam(pred, gt).mean(), prog_bar=True, batch_size=n)
         self.log(f"{prefix}_ERGAS", ergas(pred, gt, self.model.ratio).mean(), prog_bar=True, batch_size=n)
+        if min(pred.shape[-2:]) >= 32:
+            q = q2n(pred, gt, max_value=2**self.hparams.bit_depth - 1).mean()
+            self.log(f"{prefix}_Q2n", q, prog_bar=True, batch_size=n)
         return loss
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
