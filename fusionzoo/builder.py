@@ -70,7 +70,9 @@ def build_model(
         init.pop("band_names", None)
     init.update(kwargs)
     model = cls(**init)
-    model.pretrained_cfg = weights  # type: ignore[assignment]
+    # the record describes the model only while the band count is the weights' own
+    same_bands = weights is not None and getattr(model, "num_bands", weights.num_bands) == weights.num_bands
+    model.pretrained_cfg = weights if same_bands else None  # type: ignore[assignment]
     if not (pretrained or checkpoint is not None):
         return model
     if weights is None:  # an architecture without published weights, loaded from the user's own file

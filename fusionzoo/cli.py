@@ -268,6 +268,23 @@ def _cmd_pansharpen(args: argparse.Namespace) -> int:
     ms = torch.from_numpy(ms_np.astype(np.float32) / full)[None].to(device)
     pan = torch.from_numpy(pan_np.astype(np.float32) / full)[None].to(device)
     model.to(device)
+    if args.adapt < 0 or not args.adapt_lr > 0:
+        raise CLIError(f"--adapt must be >= 0 and --adapt-lr > 0, got {args.adapt} and {args.adapt_lr}")
+    if args.adapt > 0:  # target-adaptive fine-tuning (PNN+) on the input scene's Wald-reduced version
+        from .adapt import AdaptationError, target_adapt
+
+        sensor = args.sensor or (w.sensor if w is not None else ("WV3" if args.sample else None))
+        if sensor is None:
+            raise CLIError("--adapt needs the sensor's MTF: pass --sensor (e.g. WV3, or generic)")
+        if entry.cfg.classical:
+            raise CLIError(f"--adapt fine-tunes learned models; {entry.arch} is classical (no parameters)")
+        ta = time.perf_counter()
+        try:
+            target_adapt(model, ms, pan, sensor, iterations=args.adapt, lr=args.adapt_lr, progress=True)
+        except (AdaptationError, KeyError) as e:
+            raise CLIError(f"target adaptation failed: {e}") from e
+        print(f"target-adapted {entry.arch} on the input ({args.adapt} iterations, Adam lr {args.adapt_lr:g}, "
+              f"sensor {sensor}) in {time.perf_counter() - ta:.2f} s")
     t1 = time.perf_counter()
     try:
         with torch.no_grad():
@@ -436,6 +453,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="pair PAN and MS by their image sizes alone, without checking (or writing) their "
                         "georeference; for files whose georeference is missing or wrong")
     s.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    s.add_argument("--adapt", type=int, default=0, metavar="N",
+                   help="target-adaptive fine-tuning (PNN+): N Adam steps on the input's Wald-reduced version "
+                        "before fusing (learned models only; default 0: off)")
+    s.add_argument("--adapt-lr", type=float, default=1e-4, metavar="LR",
+                   help="learning rate of --adapt (default 1e-4)")
+    s.add_argument("--sensor", metavar="SENSOR",
+                   help="sensor whose MTF --adapt degrades with (default: the weights' sensor; WV3 for --sample)")
     s.add_argument("-o", "--output", required=True, metavar="OUT.tif",
                    help="output GeoTIFF; the quicklook is written beside it as OUT.png")
     s.set_defaults(func=_cmd_pansharpen)
