@@ -174,15 +174,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 # --- pansharpen ------------------------------------------------------------------------------------------
-def _build_pansharpening_model(name: str, ratio: int) -> torch.nn.Module:
-    """The model the CLI runs: a learned one with its pretrained weights, a classical one at ``ratio``."""
+def _build_pansharpening_model(name: str, ratio: int, sensor: str | None = None) -> torch.nn.Module:
+    """The model the CLI runs: a learned one with its pretrained weights, a classical one at ``ratio``
+    (with ``sensor`` for the methods that use its MTF)."""
     entry = get_arch(name)
     arch, tag = split_name(name)
     if entry.cfg.task != "pansharpening":
         raise CLIError(f"model {arch!r} is a {entry.cfg.task} model, not a pansharpening one "
                        f"(`fusionzoo list --task pansharpening` shows those)")
     if entry.cfg.classical:
-        return create_model(name, ratio=ratio)
+        return create_model(name, ratio=ratio, **({"sensor": sensor} if sensor else {}))
     if not entry.cfg.weights:
         raise CLIError(f"model {arch!r} has no pretrained weights yet, so it cannot pansharpen; "
                        f"`fusionzoo list --pretrained` shows the models that can, or use a classical one "
@@ -232,7 +233,7 @@ def _cmd_pansharpen(args: argparse.Namespace) -> int:
                        f"then has no georeference)") from e
     ms_np, pan_np, ratio = pair["ms"], pair["pan"], pair["ratio"]
     n_bands = ms_np.shape[0]
-    model = _build_pansharpening_model(args.model, ratio)
+    model = _build_pansharpening_model(args.model, ratio, args.sensor or ("WV3" if args.sample else None))
     model.eval()
     w: Weights | None = getattr(model, "pretrained_cfg", None)
     model_bands = getattr(model, "num_bands", None)
@@ -459,7 +460,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--adapt-lr", type=float, default=1e-4, metavar="LR",
                    help="learning rate of --adapt (default 1e-4)")
     s.add_argument("--sensor", metavar="SENSOR",
-                   help="sensor whose MTF --adapt degrades with (default: the weights' sensor; WV3 for --sample)")
+                   help="sensor of the scene (fusionzoo.sensors): its MTF is used by the classical methods that need "
+                        "one and by --adapt (default: the weights' sensor; WV3 for --sample; classical methods "
+                        "otherwise use their generic gains)")
     s.add_argument("-o", "--output", required=True, metavar="OUT.tif",
                    help="output GeoTIFF; the quicklook is written beside it as OUT.png")
     s.set_defaults(func=_cmd_pansharpen)

@@ -20,7 +20,8 @@ __all__ = ["EXP"]
 class EXP(PansharpeningModel):
     """Upsample the MS by ``ratio`` (2, 4 or 8) with the 23-tap interpolator; the PAN is only checked."""
 
-    def __init__(self, ratio: int = 4, bands: int | None = None, **kwargs) -> None:
+    def __init__(self, ratio: int = 4, bands: int | None = None, sensor: str | None = None, **kwargs) -> None:
+        """``sensor`` is accepted, like every classical method's, and unused: EXP needs no sensor facts."""
         super().__init__(bands=bands, ratio=ratio, **kwargs)
         interp23tap(torch.zeros(1, 1, 1, 1), ratio)  # rejects ratios the interpolator cannot do, now
 
