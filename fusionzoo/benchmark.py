@@ -9,9 +9,10 @@ learned ones whose weights are registered; or the names given) on a set of scene
   Scores, as the MATLAB toolbox computes them: fused and reference at DN scale (the scene's bit depth),
   20 pixels cut at the top/left and 21 at the bottom/right, then Q2n (32 x 32 blocks), SAM (degrees),
   ERGAS, SCC and PSNR (peak = the full scale ``2**bits - 1``).
-* **full resolution, without reference** (full-resolution scenes only): the scene as it is, cropped at its
-  centre to a multiple of 32 PAN pixels (the metrics' block size; at most ``max_full_size`` pixels a side
-  to bound the run time), scored by Khan's D_lambda, D_s and HQNR = (1 - D_lambda)(1 - D_s).
+* **full resolution, without reference**: the scene's input pair as it is (for a scene with a reference, the
+  stored low-resolution MS and PAN, the reference unused), cropped at its centre to a multiple of 32 PAN
+  pixels (the metrics' block size; at most ``max_full_size`` pixels a side to bound the run time), scored by
+  Khan's D_lambda, D_s and HQNR = (1 - D_lambda)(1 - D_s).
 
 Each fusion is timed (wall clock, model creation excluded) and reported in seconds and in megapixels of
 PAN per second.  A learned model whose weights expect another number of bands (or another ratio) than the
@@ -302,13 +303,15 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
                         row.update(reduced_scores(fused, gt, scene.bit_depth, scene.ratio))
                         row.update(seconds=dt, mpix_per_s=pan_lr.shape[-1] * pan_lr.shape[-2] / 1e6 / max(dt, 1e-9))
                     res.reduced.append(row)
-        if "full" in protocols and scene.gt is None:
+        if "full" in protocols:
             try:
                 ms, pan = crop_full_resolution(scene, max_full_size)
             except ValueError as e:
                 res.skipped_scenes.append((scene.name, f"full resolution: {e}"))
                 continue
             full_size = f"{_size(pan)} of {_size(scene.pan)}" if pan.shape != scene.pan.shape else _size(pan)
+            if scene.gt is not None:
+                full_size += " (input pair)"
             say(f"{scene.name}: full resolution, PAN {full_size}, {len(names)} methods")
             ms_up = upsample_ms(ms, scene.ratio)
             for name in names:
@@ -546,13 +549,13 @@ def synthetic_scene(size: int, bands: int, ratio: int = 4, seed: int = 0) -> tup
 def run_speed_benchmark(size: int = 2048, bands: Sequence[int] = (4, 8), models: Sequence[str] | None = None,
                         device: str | torch.device = "cpu", ratio: int = 4, repeat: int = 1,
                         log: Callable[[str], None] | None = print) -> dict[str, Any]:
-    """Time methods (default: every classical pansharpening method) on a synthetic ``size`` x ``size`` PAN
-    scene for each band count; returns ``{"rows": [{"method", "bands", "seconds", "mpix_per_s", "note"}],
+    """Time methods (default: :func:`benchmark_methods`, every classical method and every learned ``arch.tag``
+    with weights) on a synthetic ``size`` x ``size`` PAN scene for each band count (a learned model only on
+    its weights' band count); returns ``{"rows": [{"method", "bands", "seconds", "mpix_per_s", "note"}],
     "settings": {...}}``.  Seconds are the best of ``repeat`` forward passes."""
     say = log or (lambda s: None)
     device = torch.device(device)
-    names = benchmark_methods(models) if models is not None else \
-        [n for n in list_models(task="pansharpening") if get_arch(n).cfg.classical]
+    names = benchmark_methods(models)
     data = {b: synthetic_scene(size, b, ratio) for b in bands}
     rows = []
     t_start = time.perf_counter()

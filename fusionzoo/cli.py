@@ -511,8 +511,8 @@ def _parser() -> argparse.ArgumentParser:
                     "(or --models) on the catalogued real scenes found under --root: reduced resolution with "
                     "reference (Q2n, SAM, ERGAS, SCC, PSNR; toolbox conventions) and full resolution without "
                     "(D_lambda, D_s, HQNR), with run times; writes pansharpening_{reduced,full}.{md,csv} under "
-                    "--out. With --speed, times the classical methods on a synthetic scene instead and writes "
-                    "pansharpening_speed.md.")
+                    "--out. With --speed, times the methods (classical and learned) on a synthetic scene instead "
+                    "and writes pansharpening_speed.md.")
     b.add_argument("--scenes", nargs="+", metavar="NAME",
                    help="scenes of the catalogue (default: every one whose files are under --root)")
     b.add_argument("--models", nargs="+", metavar="NAME",
@@ -526,7 +526,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--max-full-size", type=int, default=512, metavar="N",
                    help="largest PAN side of the full-resolution centre crop (0: whole scene; default 512)")
     b.add_argument("--speed", action="store_true",
-                   help="time the classical methods on a synthetic scene instead (see --speed-size)")
+                   help="time the methods on a synthetic scene instead (see --speed-size)")
     b.add_argument("--speed-size", type=int, default=2048, metavar="N", help="PAN side of the speed scene")
     b.add_argument("--speed-bands", type=int, nargs="+", default=[4, 8], metavar="B",
                    help="band counts of the speed scene (default: 4 8)")

@@ -1,7 +1,9 @@
 """Scoring a pansharpening model on a scene with the toolbox conventions.
 
 Reduced resolution (a scene with reference): fused and reference at DN scale, 20 pixels cut at the top/left
-and 21 at the bottom/right, then the metrics (SAM in degrees, ERGAS with the scene's ratio).
+and 21 at the bottom/right, then the metrics (SAM in degrees, ERGAS with the scene's ratio).  Full resolution
+(any scene; for one with a reference, its input pair at its native scale, the reference unused): Khan's
+D_lambda, D_s and HQNR on 32 x 32 blocks at DN scale.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import torch
 
 from .datasets.scenes import Scene
 
-__all__ = ["fuse_scene", "evaluate_reduced"]
+__all__ = ["fuse_scene", "evaluate_reduced", "evaluate_full"]
 
 
 @torch.no_grad()
@@ -37,3 +39,13 @@ def evaluate_reduced(model: torch.nn.Module, scene: Scene, metrics: Sequence[str
            "Q2n": lambda: M.q2n(fused, ref), "SCC": lambda: M.scc(fused, ref),
            "PSNR": lambda: M.psnr(fused, ref, data_range=scale)}
     return {k: round(float(fns[k]().mean()), 4) for k in metrics}
+
+
+def evaluate_full(model: torch.nn.Module, scene: Scene) -> dict[str, float]:
+    """Full-resolution scores (``D_lambda``, ``D_s``, ``HQNR``) of ``model`` on the scene's input pair, without
+    a reference; the scene's sensor gives the MTF of Khan's D_lambda.  The PAN sides must be multiples of 32."""
+    from .benchmark import full_scores
+
+    fused = fuse_scene(model, scene)
+    vals = full_scores(fused, scene.ms, scene.pan, scene.sensor, scene.bit_depth, scene.ratio)
+    return {k: round(v, 4) for k, v in vals.items()}

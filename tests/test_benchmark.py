@@ -60,8 +60,9 @@ def test_tables_columns(result, tmp_path):
     assert [(r["scene"], r["method"]) for r in rows] == [(s, m) for s in ("toy_reduced", "toy_full") for m in MODELS]
     cols_f, rows_f = _read_csv(tmp_path / "pansharpening_full.csv")
     assert tuple(cols_f) == B.FULL_COLUMNS and {"D_lambda", "D_s", "HQNR"} <= set(cols_f)
-    assert [r["scene"] for r in rows_f] == ["toy_full"] * 3  # the scene with a reference has no full-res row
-    assert rows_f[0]["pan_size"] == "256x256 of 384x384"
+    # the scene with a reference is scored at full resolution on its input pair, the reference unused
+    assert [r["scene"] for r in rows_f] == ["toy_reduced"] * 3 + ["toy_full"] * 3
+    assert rows_f[0]["pan_size"] == "128x128 (input pair)" and rows_f[3]["pan_size"] == "256x256 of 384x384"
     ihs = [r for r in rows + rows_f if r["method"] == "ihs"]
     assert all(r["Q2n" if "Q2n" in r else "HQNR"] == "" and "3 bands" in r["note"] for r in ihs)
     md = (tmp_path / "pansharpening_reduced.md").read_text()
@@ -108,7 +109,7 @@ def test_full_numbers_are_the_metric_values(result, scenes):
             fused = B.build_method(name, 4, "WV3")(ms[None], pan[None]).clamp(0, 1)
         h, dl, ds = M.hqnr(fused.double(), ms[None].double(), pan[None].double(), "WV3", 4, 32, max_value=255,
                            return_components=True)
-        row = next(r for r in result.full if r["method"] == name)
+        row = next(r for r in result.full if r["method"] == name and r["scene"] == "toy_full")
         assert row["HQNR"] == pytest.approx(float(h), abs=1e-12)
         assert row["D_lambda"] == pytest.approx(float(dl), abs=1e-12)
         assert row["D_s"] == pytest.approx(float(ds), abs=1e-12)

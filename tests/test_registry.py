@@ -104,10 +104,13 @@ def test_weights_metadata_schema(name):
     model = fusionzoo.create_model(name)
     assert validate_weights_metadata(w, model) == []
     assert w.hf_repo == f"fusionzoo/{name}"
-    # every metric block has SAM and ERGAS, and baselines are measured on the same data
+    # reduced resolution has SAM and ERGAS, full resolution the no-reference indices; baselines on the same data
     for ds, protocols in w.metrics.items():
-        for proto, m in protocols.items():
-            assert {"SAM", "ERGAS"} <= set(m)
+        assert {"SAM", "ERGAS"} <= set(protocols["reduced_resolution"])
+        if "full_resolution" in protocols:
+            assert {"D_lambda", "D_s", "HQNR"} <= set(protocols["full_resolution"])
+        for b in w.baselines.values():
+            assert set(b[ds]) == set(protocols)
     assert arch.cfg.card
 
 

@@ -27,6 +27,7 @@ from torch import nn
 from ..builder import build_model
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
+from .wald_weights import wald_weights
 
 __all__ = ["BDPN", "ResBlock", "checkpoint_filter_fn"]
 
@@ -100,6 +101,9 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
+BDPN_WEIGHTS = (
+)
+
 default_cfgs = {
     "bdpn": ArchConfig(
         task="pansharpening",
@@ -113,7 +117,7 @@ default_cfgs = {
         # which a per-dimension band rule cannot adapt; see the model card
         band_layers={"conv3.weight": 0, "conv3.bias": 0},
         card="bdpn.md",
-        weights=(),
+        weights=BDPN_WEIGHTS,
     ),
 }
 

@@ -16,6 +16,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel, select_layers
+from .wald_weights import wald_weights
 
 __all__ = ["DiCNN", "checkpoint_filter_fn"]
 
@@ -49,6 +50,9 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
+DICNN_WEIGHTS = (
+)
+
 default_cfgs = {
     "dicnn": ArchConfig(
         task="pansharpening",
@@ -59,7 +63,7 @@ default_cfgs = {
         url="https://doi.org/10.1109/JSTARS.2019.2898574",
         band_layers={"conv1.weight": 1, "conv3.weight": 0, "conv3.bias": 0},
         card="dicnn.md",
-        weights=(),
+        weights=DICNN_WEIGHTS,
     ),
 }
 

@@ -17,6 +17,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
+from .wald_weights import wald_weights
 
 __all__ = ["DRPNN", "checkpoint_filter_fn"]
 
@@ -63,6 +64,9 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
+DRPNN_WEIGHTS = (
+)
+
 default_cfgs = {
     "drpnn": ArchConfig(
         task="pansharpening",
@@ -75,7 +79,7 @@ default_cfgs = {
         band_layers={"conv1.weight": 1, "conv2.weight": 0, "conv2.bias": 0, "conv3.weight": ("out:0", "in:1"),
                      "conv3.bias": 0},
         card="drpnn.md",
-        weights=(),
+        weights=DRPNN_WEIGHTS,
     ),
 }
 

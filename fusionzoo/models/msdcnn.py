@@ -21,6 +21,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel, select_layers
+from .wald_weights import wald_weights
 
 __all__ = ["MSDCNN", "checkpoint_filter_fn"]
 
@@ -72,6 +73,9 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
+MSDCNN_WEIGHTS = (
+)
+
 default_cfgs = {
     "msdcnn": ArchConfig(
         task="pansharpening",
@@ -83,7 +87,7 @@ default_cfgs = {
         band_layers={"conv1.weight": 1, "shallow1.weight": 1, "conv5.weight": 0, "conv5.bias": 0,
                      "shallow3.weight": 0, "shallow3.bias": 0},
         card="msdcnn.md",
-        weights=(),
+        weights=MSDCNN_WEIGHTS,
     ),
 }
 

@@ -21,6 +21,7 @@ from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
 from .layers import ResBlock
+from .wald_weights import wald_weights
 
 __all__ = ["PanNet", "ResBlock", "high_pass", "checkpoint_filter_fn"]
 
@@ -79,6 +80,9 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
+PANNET_WEIGHTS = (
+)
+
 default_cfgs = {
     "pannet": ArchConfig(
         task="pansharpening",
@@ -91,7 +95,7 @@ default_cfgs = {
         band_layers={"deconv.weight": ("in:0", "out:1"), "deconv.bias": 0, "conv1.weight": 1, "conv3.weight": 0,
                      "conv3.bias": 0},
         card="pannet.md",
-        weights=(),
+        weights=PANNET_WEIGHTS,
     ),
 }
 

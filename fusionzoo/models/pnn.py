@@ -15,8 +15,8 @@ from torch import nn
 from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
-from ..weights import Weights
 from .base import PansharpeningModel, select_layers
+from .wald_weights import wald_weights
 
 __all__ = ["PNN", "checkpoint_filter_fn"]
 
@@ -77,150 +77,37 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
-_GRIP_TERMS = "GRIP-UNINA: non-profit use only, cite the source"
-_RECIPE = ("Wald's protocol on each full-resolution training scene (MS filtered with the sensor's MTF-matched "
-           "Gaussian and decimated by 4, PAN reduced by MATLAB-style bicubic resize; the original MS is the "
-           "reference); 64x64 PAN patches every 8 pixels inside 128x128 blocks dealt 80/10/10 to "
-           "train/val/test; flips, 90-degree rotations and random per-band gains (exp U(-0.3, 0.3)); identity "
-           "initialisation; Adam 5e-4, batch 16, MSE; 40 epochs on 2 CPU cores; the checkpoint with the lowest "
-           "validation loss is shipped ({best}). Evaluation images are never seen in training.")
-_LICENSE = "cc-by-nc-sa-4.0"  # share-alike (SpaceNet) and non-commercial (GRIP-UNINA) training data
-
-_WV8 = ("coastal", "blue", "green", "yellow", "red", "red_edge", "nir1", "nir2")
-_BGRN = ("blue", "green", "red", "nir")
-
 PNN_WEIGHTS = (
-    Weights(
-        tag="wv23",
-        sensor="WV3",
-        bands=_WV8,
-        wavelengths=(425.0, 480.0, 545.0, 605.0, 660.0, 725.0, 833.0, 950.0),
-        ratio=4,
-        bit_depth=11,
-        scaling="DN / 2047 (11-bit WorldView-2/3 products); inputs and output in [0, 1]",
-        normalization="none beyond the scaling",
-        train_data=(
-            {"name": "wv2_grip", "terms": _GRIP_TERMS,
-             "description": "WorldView-2 scene imgWV2.mat of the GRIP-UNINA PNN code (sergiovitale/"
-                            "pansharpening-cnn-python-version @ 08e10d7), 320x320x8 MS / 1280x1280 PAN, 11-bit"},
-            {"name": "wv3_spacenet_shanghai", "terms": "CC BY-SA 4.0",
-             "description": "WorldView-3 SpaceNet 3 AOI 4 Shanghai img1920 (sshuair/torchsat @ a737212 "
-                            "sample-data), 325x325x8 MS / 1300x1300 PAN, 11-bit"},
-            {"name": "wv2_rio", "terms": "none stated",
-             "description": "WorldView-2 Rio de Janeiro pair (hasandc/Pansharpening), 128x128x8 MS / 512x512 "
-                            "PAN (float DN), used as a full-resolution scene"},
-            {"name": "wv3_zpnn", "terms": "GRIP-UNINA non-profit",
-             "description": "WorldView-3 example of Z-PNN (matciotola/Z-PNN @ 0bcea2f), 32x32x8 MS / 128x128 PAN"},
-        ),
-        eval_data=(
-            {"name": "wv3_cdif", "terms": "Apache-2.0", "protocol": "reduced_resolution",
-             "description": "WorldView-3 reduced-resolution test image WV3_test.mat of CDIF (liangjiandeng/CDIF "
-                            "@ 8e6bcbd): 64x64x8 MS, 256x256 PAN and 256x256x8 reference (PanCollection-style "
-                            "Wald degradation); scored at 11-bit DN with a 20/21-pixel border cut"},
-        ),
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {
-                    "Q2n": 0.8649,
-                    "SAM": 6.1025,
-                    "ERGAS": 5.7533,
-                    "SCC": 0.9103
-                }
-            }
-        },
-        baselines={"exp": {
-            "wv3_cdif": {
-                "reduced_resolution": {
-                    "Q2n": 0.7142,
-                    "SAM": 6.1582,
-                    "ERGAS": 8.629,
-                    "SCC": 0.7524
-                }
-            }
-        }},
-        num_params=104360,
-        license=_LICENSE,
-        recipe="configs/pansharpening/pnn_wv23.yaml",
+    # weights: wv23
+    wald_weights(
+        "pnn", "wv23", epochs=40, best="epoch 40 of 40", lr="5e-4", init="identity initialisation",
         sha256="1f273b976c01ebe2c4588c7fdf8ae83c5260c49cd12e56897e440ccf79335a3c",
-        hf_revision="v0.1.0",
-        model_kwargs={"bands": 8, "ratio": 4},
-        description=_RECIPE.format(best="epoch 40 of 40"),
+        num_params=104360,
+        metrics={
+            "wv3_cdif": {
+                "reduced_resolution": {"Q2n": 0.8649, "SAM": 6.1025, "ERGAS": 5.7533, "SCC": 0.9103},
+                "full_resolution": {"D_lambda": 0.0791, "D_s": 0.0481, "HQNR": 0.8766},
+            },
+        },
     ),
-    Weights(
-        tag="vhr4",
-        sensor="QB",
-        bands=_BGRN,
-        wavelengths=(485.0, 560.0, 660.0, 830.0),
-        ratio=4,
-        bit_depth=11,
-        scaling="DN / (2**bits - 1) of the product (11-bit IKONOS / QuickBird, the 8-bit GeoEye-1 product by "
-                "255); inputs and output in [0, 1]",
-        normalization="none beyond the scaling",
-        train_data=(
-            {"name": "ikonos_grip", "terms": _GRIP_TERMS,
-             "description": "IKONOS scene imgIK.mat of the GRIP-UNINA PNN code, 320x320x4 MS / 1280x1280 PAN, "
-                            "11-bit"},
-            {"name": "geoeye1_grip", "terms": _GRIP_TERMS,
-             "description": "GeoEye-1 scene imgGE1.mat of the GRIP-UNINA PNN code, 320x320x4 MS / 1280x1280 PAN, "
-                            "stored at 8 bits"},
-            {"name": "qb_abfnet_full", "terms": "none stated",
-             "description": "QuickBird full-resolution pair of ABFNet (hunchteller/ABFNet_Pansharpening @ "
-                            "8173bb6), 256x256x4 MS / 1024x1024 PAN, 11-bit"},
-        ),
-        eval_data=(
-            {"name": "qb_abfnet_test", "terms": "none stated", "protocol": "reduced_resolution",
-             "description": "QuickBird reduced-resolution test pair of ABFNet: 64x64x4 MS, 256x256 PAN and "
-                            "256x256x4 reference, another image than the training pair; its MS was decimated at "
-                            "offset 0, so its numbers are not comparable with published QuickBird tables"},
-            {"name": "pleiades_cdif", "terms": "Apache-2.0", "protocol": "reduced_resolution",
-             "description": "Pleiades reduced-resolution test image Pleiades_test.mat of CDIF (liangjiandeng/CDIF "
-                            "@ 8e6bcbd): 64x64x4 MS, 256x256 PAN, 256x256x4 reference; a sensor not seen in "
-                            "training; scored at 12-bit DN"},
-        ),
+    # weights: wv23 end
+    # weights: vhr4
+    wald_weights(
+        "pnn", "vhr4", epochs=40, best="epoch 39 of 40", lr="5e-4", init="identity initialisation",
+        sha256="9a38d6e31ef76aaed2a2143c74ade0ccf3d061da662316ce520a4721a4b51c7e",
+        num_params=80420,
         metrics={
             "qb_abfnet_test": {
-                "reduced_resolution": {
-                    "Q2n": 0.851,
-                    "SAM": 1.7093,
-                    "ERGAS": 1.1924,
-                    "SCC": 0.9509
-                }
+                "reduced_resolution": {"Q2n": 0.851, "SAM": 1.7093, "ERGAS": 1.1924, "SCC": 0.9509},
+                "full_resolution": {"D_lambda": 0.1483, "D_s": 0.1367, "HQNR": 0.7352},
             },
             "pleiades_cdif": {
-                "reduced_resolution": {
-                    "Q2n": 0.9615,
-                    "SAM": 4.3167,
-                    "ERGAS": 2.9737,
-                    "SCC": 0.9498
-                }
-            }
+                "reduced_resolution": {"Q2n": 0.9615, "SAM": 4.3167, "ERGAS": 2.9737, "SCC": 0.9498},
+                "full_resolution": {"D_lambda": 0.0174, "D_s": 0.048, "HQNR": 0.9355},
+            },
         },
-        baselines={"exp": {
-            "qb_abfnet_test": {
-                "reduced_resolution": {
-                    "Q2n": 0.5844,
-                    "SAM": 1.8573,
-                    "ERGAS": 1.8609,
-                    "SCC": 0.8615
-                }
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {
-                    "Q2n": 0.7681,
-                    "SAM": 4.718,
-                    "ERGAS": 5.9381,
-                    "SCC": 0.7647
-                }
-            }
-        }},
-        num_params=80420,
-        license=_LICENSE,
-        recipe="configs/pansharpening/pnn_vhr4.yaml",
-        sha256="9a38d6e31ef76aaed2a2143c74ade0ccf3d061da662316ce520a4721a4b51c7e",
-        hf_revision="v0.1.0",
-        model_kwargs={"bands": 4, "ratio": 4},
-        description=_RECIPE.format(best="epoch 39 of 40"),
     ),
+    # weights: vhr4 end
 )
 
 default_cfgs = {

@@ -1,0 +1,49 @@
+"""The generated weights sections of the model cards are current and say the truth about the baselines."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import fusionzoo
+from fusionzoo import cards
+from fusionzoo.registry import get_arch
+
+ARCHS_WITH_WEIGHTS = sorted({n.split(".")[0] for n in fusionzoo.list_models(pretrained=True)})
+
+
+@pytest.mark.parametrize("arch", ARCHS_WITH_WEIGHTS)
+def test_card_section_is_current(arch):
+    text = (cards.CARDS_DIR / get_arch(arch).cfg.card).read_text()
+    assert text.count(cards.START) == 1 and text.count(cards.END) == 1, f"{arch}: card lacks the markers"
+    section = text.split(cards.START, 1)[1].split(cards.END, 1)[0]
+    assert section.strip() == cards.weights_section(arch).strip(), (
+        f"the weights section of model_cards/{get_arch(arch).cfg.card} is stale: run `python -m fusionzoo.cards`")
+    for w in get_arch(arch).cfg.weights:
+        assert f"### `{arch}.{w.tag}`" in section and w.recipe in section
+
+
+def test_verdicts_against_the_best_classical_method():
+    w = fusionzoo.get_weights("pnn.wv23")
+    fake = dataclasses.replace(
+        w,
+        metrics={"img": {"reduced_resolution": {"Q2n": 0.90, "SAM": 5.0}}},
+        baselines={"exp": {"img": {"reduced_resolution": {"Q2n": 0.95, "SAM": 1.0}}},  # EXP is not a target
+                   "gsa": {"img": {"reduced_resolution": {"Q2n": 0.89, "SAM": 4.0}}},
+                   "bt_h": {"img": {"reduced_resolution": {"Q2n": 0.85, "SAM": 6.0}}}})
+    lines = cards._verdicts("pnn.x", fake, ["gsa", "bt_h"])
+    assert lines == ["- `pnn.x` on `img`: Q2n 0.9000 vs 0.8900 (`gsa`): beats it; "
+                     "SAM 5.0000 vs 4.0000 (`gsa`): does not beat it."]
+
+
+def test_update_inserts_a_missing_section(tmp_path):
+    arch = ARCHS_WITH_WEIGHTS[0]
+    card = get_arch(arch).cfg.card
+    for name in {get_arch(a).cfg.card for a in ARCHS_WITH_WEIGHTS}:
+        (tmp_path / name).write_text(f"# {name}\n\nText.\n\n## Limitations\n\nSome.\n")
+    changed = cards.update_model_cards(tmp_path)
+    assert tmp_path / card in changed
+    text = (tmp_path / card).read_text()
+    assert text.index(cards.START) < text.index("## Limitations") and "Text." in text and "Some." in text
+    assert cards.update_model_cards(tmp_path) == []  # idempotent
