@@ -246,16 +246,20 @@ def _map_bands(old: int, new: int, old_wl: tuple[float, ...] | None, new_wl: tup
     return [i % old for i in range(new)]
 
 
-def _band_dims(spec: int | str | tuple) -> list[tuple[int, bool]]:
-    """``1`` / ``"in:1"`` -> [(1, True)]; ``0`` / ``"out:0"`` -> [(0, False)]; tuples combine entries."""
+def _band_dims(spec: int | str | tuple) -> list[tuple[int, bool, int]]:
+    """``1`` / ``"in:1"`` -> [(1, True, 1)]; ``0`` / ``"out:0"`` -> [(0, False, 1)]; ``"out:0*4"`` -> [(0, False,
+    4)] (each band owns 4 consecutive entries, as before a PixelShuffle); tuples combine entries."""
     if isinstance(spec, tuple):
         return [d for x in spec for d in _band_dims(x)]
     if isinstance(spec, int):
-        return [(spec, spec == 1)]
-    role, _, dim = str(spec).partition(":")
-    if role not in ("in", "out") or not dim.lstrip("-").isdigit():
-        raise ValueError(f"band layer spec must be an int, 'in:<dim>', 'out:<dim>' or a tuple of them, got {spec!r}")
-    return [(int(dim), role == "in")]
+        return [(spec, spec == 1, 1)]
+    role, _, rest = str(spec).partition(":")
+    dim, _, group = rest.partition("*")
+    if role not in ("in", "out") or not dim.lstrip("-").isdigit() or (group and not group.isdigit()) \
+            or group == "0":
+        raise ValueError(f"band layer spec must be an int, 'in:<dim>', 'out:<dim>' (optionally '*<group size>') or "
+                         f"a tuple of them, got {spec!r}")
+    return [(int(dim), role == "in", int(group or 1))]
 
 
 def adapt_band_layers(
@@ -272,7 +276,8 @@ def adapt_band_layers(
     entries along it; any further entries, such as the PAN channel, are kept as they are): ``1`` or
     ``"in:<dim>"`` for an input dimension, ``0`` or ``"out:<dim>"`` for an output dimension, or a tuple of
     these for a parameter that depends on the bands along several (e.g. ``("in:0", "out:1")`` for a
-    transposed convolution from MS to MS).
+    transposed convolution from MS to MS); ``"out:0*4"`` when each band owns 4 consecutive entries along the
+    dimension (a sub-pixel convolution before ``PixelShuffle(2)``), which are moved together.
 
     The rule: each new band takes the slice of the pretrained band nearest in centre wavelength when both
     wavelength lists are known, otherwise band ``i % old_bands`` (cyclic repetition, as timm does for input
@@ -283,11 +288,12 @@ def adapt_band_layers(
     out = dict(state_dict)
     for name, spec in band_layers.items():
         t = state_dict[name]
-        for dim, is_input in _band_dims(spec):
-            idx = torch.tensor(src + list(range(old_bands, t.shape[dim])), dtype=torch.long)
+        for dim, is_input, g in _band_dims(spec):
+            bands_idx = [b * g + j for b in src for j in range(g)]
+            idx = torch.tensor(bands_idx + list(range(old_bands * g, t.shape[dim])), dtype=torch.long)
             t = t.index_select(dim, idx).clone()
             if is_input:
-                t.narrow(dim, 0, new_bands).mul_(old_bands / new_bands)
+                t.narrow(dim, 0, new_bands * g).mul_(old_bands / new_bands)
         out[name] = t
         log.info("adapted %s from %d to %d bands along %s (source bands %s)", name, old_bands, new_bands, spec, src)
     return out

@@ -121,21 +121,32 @@ def test_pannet_high_pass_needs_3x3_ms():
         model(torch.rand(1, 4, 2, 2), torch.rand(1, 1, 8, 8))
 
 
-# parameters whose band dependence is in PixelShuffle order, which the band_layers rule cannot adapt yet
-# (see the BDPN model card)
-_NOT_ADAPTABLE = {"bdpn": {"up.0.weight", "up.0.bias", "up.1.weight", "up.1.bias"}}
-
-
 @pytest.mark.parametrize("arch", ARCHS)
 def test_band_layers_cover_the_band_dependent_parameters(arch):
     cfg = get_arch(arch).cfg
     sd = fusionzoo.create_model(arch, bands=8).state_dict()
     new = adapt_band_layers(sd, cfg.band_layers, 8, 4)
     target = fusionzoo.create_model(arch, bands=4)
-    mismatched = {k for k, v in target.state_dict().items() if new[k].shape != v.shape}
-    assert mismatched == _NOT_ADAPTABLE.get(arch, set())
-    if not mismatched:
-        target.load_state_dict(new, strict=True)
+    assert {k for k, v in target.state_dict().items() if new[k].shape != v.shape} == set()
+    target.load_state_dict(new, strict=True)
+
+
+def test_bdpn_sub_pixel_layers_adapt_band_by_band():
+    """Before PixelShuffle(2), output channels 4c..4c+3 are band c's four sub-pixels: they move together with
+    band c (inputs scaled by old/new bands, as every input dimension), and the adapted model runs."""
+    big = fusionzoo.create_model("bdpn", bands=4)
+    sd = adapt_band_layers(big.state_dict(), get_arch("bdpn").cfg.band_layers, 4, 2,
+                           (485.0, 560.0, 660.0, 830.0), (480.0, 830.0))  # blue and NIR
+    w = sd["up.0.weight"]
+    torch.testing.assert_close(w[:4], big.up[0].weight[0:4][:, [0, 3]] * 2)  # band 0's group, inputs scaled 4/2
+    torch.testing.assert_close(w[4:8], big.up[0].weight[12:16][:, [0, 3]] * 2)  # band 3's group
+    torch.testing.assert_close(sd["up.1.bias"], big.up[1].bias[[0, 1, 2, 3, 12, 13, 14, 15]])
+    torch.testing.assert_close(sd["conv3.weight"], big.conv3.weight[[0, 3]])
+    small = fusionzoo.create_model("bdpn", bands=2)
+    small.load_state_dict(sd, strict=True)
+    with torch.no_grad():
+        out = small(torch.rand(1, 2, 8, 8), torch.rand(1, 1, 32, 32))
+    assert out.shape == (1, 2, 32, 32) and torch.isfinite(out).all()
 
 
 def test_bdpn_maps_the_dlpan_layout():

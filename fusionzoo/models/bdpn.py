@@ -115,7 +115,8 @@ default_cfgs = {
         url="https://doi.org/10.1109/TGRS.2019.2900419",
         # up.<l>.weight (4C, C, 3, 3) also depends on the bands along its pixel-shuffled output dimension,
         # which a per-dimension band rule cannot adapt; see the model card
-        band_layers={"conv3.weight": 0, "conv3.bias": 0},
+        band_layers={"conv3.weight": 0, "conv3.bias": 0, "up.0.weight": ("out:0*4", "in:1"), "up.0.bias": "out:0*4",
+                     "up.1.weight": ("out:0*4", "in:1"), "up.1.bias": "out:0*4"},
         card="bdpn.md",
         weights=BDPN_WEIGHTS,
     ),
