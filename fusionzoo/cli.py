@@ -30,11 +30,14 @@ import torch
 from .registry import TASKS, create_model, get_arch, get_weights, list_models, split_name
 from .weights import HUB_ORG, Weights, WeightsError
 
-__all__ = ["main", "models_markdown", "update_readme", "CLIError", "README_START", "README_END"]
+__all__ = ["main", "models_markdown", "update_readme", "CLIError", "README_START", "README_END", "HELDOUT_START",
+           "HELDOUT_END"]
 
 PROG = "fusionzoo"
 README_START = "<!-- models:start -->"
 README_END = "<!-- models:end -->"
+HELDOUT_START = "<!-- heldout:start -->"
+HELDOUT_END = "<!-- heldout:end -->"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -585,16 +588,24 @@ def models_markdown() -> str:
     return "\n".join(lines)
 
 
+def _replace_block(text: str, start: str, end: str, body: str, path: Path) -> str:
+    try:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+    except ValueError as e:
+        raise CLIError(f"{path} lacks the markers {start} ... {end}") from e
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def update_readme(path: str | os.PathLike | None = None) -> bool:
-    """Regenerate the model table between the README's markers; returns whether the file changed."""
+    """Regenerate the model table and the held-out results of the pansharpening weights between the README's
+    markers; returns whether the file changed."""
+    from .cards import heldout_table
+
     path = Path(path) if path is not None else REPO_ROOT / "README.md"
     text = path.read_text()
-    try:
-        head, rest = text.split(README_START, 1)
-        _, tail = rest.split(README_END, 1)
-    except ValueError as e:
-        raise CLIError(f"{path} lacks the markers {README_START} ... {README_END}") from e
-    new = f"{head}{README_START}\n{models_markdown()}\n{README_END}{tail}"
+    new = _replace_block(text, README_START, README_END, models_markdown(), path)
+    new = _replace_block(new, HELDOUT_START, HELDOUT_END, heldout_table(), path)
     if new != text:
         path.write_text(new)
         return True

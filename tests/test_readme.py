@@ -31,6 +31,15 @@ def _ci_commands() -> list[str]:
     return [ln.strip() for ln in CI.read_text().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
 
 
+def test_heldout_table_is_generated():
+    from fusionzoo.cards import heldout_table
+
+    text = README.read_text()
+    assert text.count(cli.HELDOUT_START) == 1 and text.count(cli.HELDOUT_END) == 1
+    table = text.split(cli.HELDOUT_START, 1)[1].split(cli.HELDOUT_END, 1)[0].strip()
+    assert table == heldout_table(), "the README's held-out table is stale: run update_readme() (see below)"
+
+
 def test_model_table_is_generated():
     text = README.read_text()
     assert text.count(cli.README_START) == 1 and text.count(cli.README_END) == 1
