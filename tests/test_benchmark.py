@@ -166,3 +166,13 @@ def test_cli(tmp_path, capsys):
     assert rc == 0 and (tmp_path / "pansharpening_speed.md").is_file()
     rc = cli.main(["benchmark", "pansharpening", "--root", str(tmp_path / "nothing"), "--out", str(tmp_path)])
     assert rc == 2 and "does not exist" in capsys.readouterr().err
+
+
+def test_evaluate_full_is_the_benchmark_row(result, scenes):
+    """fusionzoo.evaluation.evaluate_full scores a scene's input pair as the benchmark's full-resolution rows."""
+    from fusionzoo.evaluation import evaluate_full
+
+    got = evaluate_full(B.build_method("gsa", 4, "QB"), scenes[0])
+    row = next(r for r in result.full if r["method"] == "gsa" and r["scene"] == "toy_reduced")
+    assert got == {k: round(row[k], 4) for k in ("D_lambda", "D_s", "HQNR")}
+    assert got["HQNR"] == pytest.approx((1 - got["D_lambda"]) * (1 - got["D_s"]), abs=2e-4)
