@@ -81,6 +81,36 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 PANNET_WEIGHTS = (
+    # weights: wv23
+    wald_weights(
+        "pannet", "wv23", epochs=40, best="epoch 40 of 40", lr="5e-4",
+        sha256="754824a6355a0b180f75e351162ed0d29c3e2cc93e759fa6ff468a22d3f77871",
+        num_params=83024,
+        metrics={
+            "wv3_cdif": {
+                "reduced_resolution": {"Q2n": 0.8795, "SAM": 6.5005, "ERGAS": 5.5795, "SCC": 0.9224},
+                "full_resolution": {"D_lambda": 0.053, "D_s": 0.0462, "HQNR": 0.9033},
+            },
+        },
+    ),
+    # weights: wv23 end
+    # weights: vhr4
+    wald_weights(
+        "pannet", "vhr4", epochs=40, best="epoch 39 of 40", lr="5e-4",
+        sha256="18d312db772f0e25451da99178814c72fb0d6e917f7f60d2301a9552ab683c05",
+        num_params=77640,
+        metrics={
+            "qb_abfnet_test": {
+                "reduced_resolution": {"Q2n": 0.869, "SAM": 1.8416, "ERGAS": 1.192, "SCC": 0.9485},
+                "full_resolution": {"D_lambda": 0.1044, "D_s": 0.1265, "HQNR": 0.7823},
+            },
+            "pleiades_cdif": {
+                "reduced_resolution": {"Q2n": 0.9612, "SAM": 4.3871, "ERGAS": 2.9811, "SCC": 0.947},
+                "full_resolution": {"D_lambda": 0.0188, "D_s": 0.0484, "HQNR": 0.9336},
+            },
+        },
+    ),
+    # weights: vhr4 end
 )
 
 default_cfgs = {
