@@ -398,3 +398,18 @@ def test_cli_convert_dlpan(tmp_path, capsys):
                    "-o", str(bad)])
     err = capsys.readouterr().err
     assert rc == 2 and "does not look like a DLPan-Toolbox pnn checkpoint" in err and not bad.exists()
+
+
+@pytest.mark.parametrize("arch", ["pnn", "msdcnn", "drpnn", "bdpn"])
+def test_identity_init_starts_from_the_upsampled_ms(arch):
+    """init="identity" (the fusionzoo recipes' start): the untrained network returns about the upsampled MS
+    (the 23-tap interpolation; pixel replication for BDPN, whose MS path is sub-pixel convolutions)."""
+    torch.manual_seed(0)
+    ms, pan = 0.2 + 0.5 * torch.rand(1, 4, 16, 16), 0.2 + 0.5 * torch.rand(1, 1, 64, 64)
+    up = torch.nn.functional.interpolate(ms, scale_factor=4) if arch == "bdpn" else interp23tap(ms, 4)
+    with torch.no_grad():
+        start = fusionzoo.create_model(arch, bands=4, init="identity")(ms, pan)
+        default = fusionzoo.create_model(arch, bands=4)(ms, pan)
+    assert (start - up).abs().mean() < 0.05 < (default - up).abs().mean()
+    with pytest.raises(ValueError, match="init must be"):
+        fusionzoo.create_model(arch, bands=4, init="zeros")

@@ -27,6 +27,7 @@ from torch import nn
 from ..builder import build_model
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
+from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["BDPN", "ResBlock", "checkpoint_filter_fn"]
@@ -49,7 +50,8 @@ class ResBlock(nn.Module):
 class BDPN(PansharpeningModel):
     """BDPN for ``bands`` MS bands at ``ratio`` (a power of two >= 2: one pyramid level per x2 step)."""
 
-    def __init__(self, bands: int = 8, ratio: int = 4, width: int = 64, num_blocks: int = 10, **kwargs) -> None:
+    def __init__(self, bands: int = 8, ratio: int = 4, width: int = 64, num_blocks: int = 10, init: str = "default",
+                 **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
         if ratio < 2 or 2 ** round(math.log2(ratio)) != ratio:
             raise ValueError(f"BDPN needs a power-of-two ratio >= 2 (2, 4, 8, ...; one x2 PixelShuffle stage per "
@@ -62,6 +64,20 @@ class BDPN(PansharpeningModel):
         self.conv3 = nn.Conv2d(width, bands, 3, padding=1)
         # up[0] acts on the MS itself, up[l] on the result of level l - 1 (coarse to fine)
         self.up = nn.ModuleList(nn.Conv2d(bands, 4 * bands, 3, padding=1) for _ in range(self.levels))
+        apply_init(self, init)
+
+    @torch.no_grad()
+    def identity_init_(self, noise: float = 0.1) -> None:
+        """Start from the MS upsampled by pixel replication: each sub-pixel convolution copies band ``c`` to its
+        four sub-pixel channels ``4c .. 4c + 3`` through the centre tap (the random weights scaled by
+        ``noise``, biases zeroed), and the detail layer ``conv3`` by ``noise**2``.  The architecture is
+        the paper's."""
+        for up in self.up:
+            up.weight.mul_(noise)
+            up.bias.zero_()
+            for c in range(self.num_bands):
+                up.weight[4 * c:4 * c + 4, c, 1, 1] += 1.0
+        pass_through_init_([(self.conv3, 0)], noise * noise)
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         f = self.conv1(pan)

@@ -17,6 +17,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel
+from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["DRPNN", "checkpoint_filter_fn"]
@@ -27,7 +28,7 @@ class DRPNN(PansharpeningModel):
     """DRPNN for ``bands`` MS bands at ``ratio`` (a power of two, as the 23-tap interpolator needs)."""
 
     def __init__(self, bands: int = 8, ratio: int = 4, width: int = 32, depth: int = 8, kernel_size: int = 7,
-                 **kwargs) -> None:
+                 init: str = "default", **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
         interp23tap(torch.zeros(1, 1, 1, 1), ratio)  # rejects ratios the interpolator cannot do, now
         k, p = kernel_size, kernel_size // 2
@@ -35,6 +36,14 @@ class DRPNN(PansharpeningModel):
         self.blocks = nn.ModuleList(nn.Conv2d(width, width, k, padding=p) for _ in range(depth))
         self.conv2 = nn.Conv2d(width, bands + 1, k, padding=p)
         self.conv3 = nn.Conv2d(bands + 1, bands, k, padding=p)
+        apply_init(self, init)
+
+    @torch.no_grad()
+    def identity_init_(self, noise: float = 0.1) -> None:
+        """Start from the upsampled MS: ``conv3`` passes the MS bands of ``x + conv2(y)`` through its centre taps
+        and ``conv2``, the end of the residual branch, is scaled by ``noise`` (see
+        :func:`~fusionzoo.models.layers.pass_through_init_`).  The architecture is the paper's."""
+        pass_through_init_([(self.conv3, self.num_bands), (self.conv2, 0)], noise)
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C+1, H, W) [upsampled MS, PAN] -> (B, C, H, W)."""

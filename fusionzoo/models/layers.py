@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ResBlock"]
+__all__ = ["ResBlock", "pass_through_init_", "apply_init"]
 
 
 class ResBlock(nn.Module):
@@ -19,3 +19,27 @@ class ResBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.conv2(F.relu(self.conv1(x)))
+
+
+@torch.no_grad()
+def pass_through_init_(chain: list[tuple[nn.Conv2d, int]], noise: float = 0.1) -> None:
+    """Initialise a chain of convolutions to pass their first input channels through (the "identity
+    initialisation" of the fusionzoo recipes): each ``(conv, n)`` has its default random weights scaled by
+    ``noise``, its bias zeroed, and a unit centre tap from input channel ``i`` to output channel ``i`` for
+    ``i < n``.  With non-negative inputs the ReLUs between the layers pass these channels unchanged, so the
+    chain starts as (nearly) the identity on them; the architecture is unchanged."""
+    for conv, n in chain:
+        conv.weight.mul_(noise)
+        conv.bias.zero_()
+        k = conv.kernel_size[0] // 2
+        for i in range(min(n, conv.in_channels, conv.out_channels)):
+            conv.weight[i, i, k, k] += 1.0
+
+
+def apply_init(model: nn.Module, init: str) -> None:
+    """``init="default"``: PyTorch's initialisation, as built; ``"identity"``: ``model.identity_init_()``, a
+    start from the upsampled MS (the fusionzoo recipes' choice for small training sets)."""
+    if init == "identity":
+        model.identity_init_()
+    elif init != "default":
+        raise ValueError(f"init must be 'default' (PyTorch's) or 'identity', got {init!r}")

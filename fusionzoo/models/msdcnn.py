@@ -21,6 +21,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel, select_layers
+from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["MSDCNN", "checkpoint_filter_fn"]
@@ -34,7 +35,7 @@ def _conv(cin: int, cout: int, k: int) -> nn.Conv2d:
 class MSDCNN(PansharpeningModel):
     """MSDCNN for ``bands`` MS bands at ``ratio`` (a power of two, as the 23-tap interpolator needs)."""
 
-    def __init__(self, bands: int = 8, ratio: int = 4, **kwargs) -> None:
+    def __init__(self, bands: int = 8, ratio: int = 4, init: str = "default", **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
         interp23tap(torch.zeros(1, 1, 1, 1), ratio)  # rejects ratios the interpolator cannot do, now
         c = bands + 1
@@ -46,6 +47,17 @@ class MSDCNN(PansharpeningModel):
         self.shallow1 = _conv(c, 64, 9)
         self.shallow2 = _conv(64, 32, 1)
         self.shallow3 = _conv(32, bands, 5)
+        apply_init(self, init)
+
+    @torch.no_grad()
+    def identity_init_(self, noise: float = 0.1) -> None:
+        """Start from the upsampled MS: the shallow branch passes the MS bands through its centre taps and the
+        deep branch's weights are scaled by ``noise`` (see :func:`~fusionzoo.models.layers.pass_through_init_`),
+        so the untrained network outputs (nearly) the upsampled MS.  The architecture is the paper's."""
+        c = self.num_bands
+        pass_through_init_([(self.shallow1, c + 1), (self.shallow2, c + 1), (self.shallow3, c)], noise)
+        pass_through_init_([(m, 0) for m in (self.conv1, self.conv2_1, self.conv2_2, self.conv2_3, self.conv3,
+                                             self.conv4_1, self.conv4_2, self.conv4_3, self.conv5)], noise)
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C+1, H, W) [upsampled MS, PAN] -> (B, C, H, W)."""

@@ -16,6 +16,7 @@ from ..builder import build_model
 from ..ops.interp import interp23tap
 from ..registry import ArchConfig, register_model
 from .base import PansharpeningModel, select_layers
+from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["PNN", "checkpoint_filter_fn"]
@@ -35,10 +36,7 @@ class PNN(PansharpeningModel):
         self.conv1 = nn.Conv2d(bands + 1, c1, 9)
         self.conv2 = nn.Conv2d(c1, c2, 5)
         self.conv3 = nn.Conv2d(c2, bands, 5)
-        if init == "identity":
-            self.identity_init_()
-        elif init != "default":
-            raise ValueError(f"init must be 'default' (PyTorch's) or 'identity', got {init!r}")
+        apply_init(self, init)
 
     @torch.no_grad()
     def identity_init_(self, noise: float = 0.1) -> None:
@@ -50,12 +48,8 @@ class PNN(PansharpeningModel):
         untrained network outputs (nearly) the upsampled MS and training only has to learn the PAN detail
         and corrections.  The architecture is unchanged; only the starting point differs from the paper's.
         """
-        for conv, n in ((self.conv1, self.num_bands + 1), (self.conv2, self.num_bands + 1), (self.conv3, self.num_bands)):
-            conv.weight.mul_(noise)
-            conv.bias.zero_()
-            k = conv.kernel_size[0] // 2
-            for i in range(min(n, conv.in_channels, conv.out_channels)):
-                conv.weight[i, i, k, k] += 1.0
+        c = self.num_bands
+        pass_through_init_([(self.conv1, c + 1), (self.conv2, c + 1), (self.conv3, c)], noise)
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The three valid convolutions: (B, C+1, H+16, W+16) -> (B, C, H, W)."""
