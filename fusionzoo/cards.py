@@ -117,6 +117,9 @@ def weights_section(arch: str) -> str:
     if verdicts:
         lines += ["Against the best classical method on each held-out image (reduced resolution; the target is to "
                   "beat it on Q2n and SAM):", "", *verdicts, ""]
+    lines += ["Inference speed of every tag (MPix/s of PAN on this project's 2-core CPU, synthetic 2048 x 2048 "
+              "scene): `docs/benchmarks/pansharpening_speed.md`; every method on every real scene: "
+              "`docs/benchmarks/pansharpening_reduced.md` and `pansharpening_full.md`.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
