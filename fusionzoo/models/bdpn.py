@@ -118,6 +118,19 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 BDPN_WEIGHTS = (
+    # weights: wv23
+    wald_weights(
+        "bdpn", "wv23", epochs=12, best="epoch 10 of 12", lr="5e-4", init="identity initialisation",
+        sha256="7f8a8d4408fe177a1678e014144015c81fe811668a4f416cb7975dd4a516d474",
+        num_params=1487068,
+        metrics={
+            "wv3_cdif": {
+                "reduced_resolution": {"Q2n": 0.8308, "SAM": 8.0835, "ERGAS": 6.3454, "SCC": 0.9023},
+                "full_resolution": {"D_lambda": 0.1374, "D_s": 0.0729, "HQNR": 0.7997},
+            },
+        },
+    ),
+    # weights: wv23 end
 )
 
 default_cfgs = {
