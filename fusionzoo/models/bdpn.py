@@ -131,6 +131,23 @@ BDPN_WEIGHTS = (
         },
     ),
     # weights: wv23 end
+    # weights: vhr4
+    wald_weights(
+        "bdpn", "vhr4", epochs=12, best="epoch 10 of 12", lr="5e-4", init="identity initialisation",
+        sha256="b02ac89a1e148bf6e520555dbc88ba8456f2086a9126a5c13abd411ca90aba44",
+        num_params=1481272,
+        metrics={
+            "qb_abfnet_test": {
+                "reduced_resolution": {"Q2n": 0.851, "SAM": 1.835, "ERGAS": 1.2624, "SCC": 0.9467},
+                "full_resolution": {"D_lambda": 0.1247, "D_s": 0.145, "HQNR": 0.7484},
+            },
+            "pleiades_cdif": {
+                "reduced_resolution": {"Q2n": 0.9355, "SAM": 5.1111, "ERGAS": 3.9101, "SCC": 0.9067},
+                "full_resolution": {"D_lambda": 0.0205, "D_s": 0.0661, "HQNR": 0.9148},
+            },
+        },
+    ),
+    # weights: vhr4 end
 )
 
 default_cfgs = {
