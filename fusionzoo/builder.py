@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from .registry import get_arch
-from .weights import WEIGHTS_FILE, WeightsError, adapt_band_layers, load_state_dict, resolve_weights_file
+from .weights import WEIGHTS_FILE, WeightsError, adapt_band_layers, band_dims, load_state_dict, resolve_weights_file
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,11 @@ def _file_bands(sd: dict[str, torch.Tensor], model: torch.nn.Module, band_layers
     if not band_layers or new_bands is None:
         return None
     name, spec = next(iter(band_layers.items()))
-    dim = spec if isinstance(spec, int) else int(str(spec[0] if isinstance(spec, tuple) else spec).split(":")[1])
-    want = model.state_dict()[name].shape[dim]
     if name not in sd:
         return None
-    return sd[name].shape[dim] - (want - new_bands)
+    dim, _, group = band_dims(spec)[0]
+    extra = model.state_dict()[name].shape[dim] - new_bands * group  # entries that are not bands (e.g. the PAN)
+    return (sd[name].shape[dim] - extra) // group
 
 
 def build_model(

@@ -32,7 +32,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .cards import MODEL_CARDS_DIR
 from .registry import get_arch, get_weights, list_models, split_name
+from .tasks import get_task
 from .weights import (
     CONFIG_FILE,
     PUBLISHED_DIR,
@@ -61,8 +63,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CARD_FILE = "README.md"
-#: Hand-written cards, one per architecture (``ArchConfig.card``), at the root of a source checkout.
-MODEL_CARDS_DIR = Path(__file__).resolve().parents[1] / "model_cards"
 #: The GitHub repository torch.hub loads the entry points from (``hubconf.py`` at its root).
 TORCH_HUB_REPO = "fusionzoo/fusionzoo"
 
@@ -79,14 +79,6 @@ intel-research lppl-1.3c ms-pl apple-ascl apple-amlr mpl-2.0 odc-by odbl openmdw
 ofl-1.1 ncsa unlicense zlib pddl lgpl-lr deepfloyd-if-license fair-noncommercial-research-license
 llama2 llama3 llama3.1 llama3.2 llama3.3 llama4 gemma unknown other
 """.split())
-
-_TASK_TITLES = {
-    "pansharpening": "Pansharpening",
-    "hs_ms_fusion": "Hyperspectral-multispectral fusion",
-    "classification": "Multimodal classification",
-    "crossmodal": "Crossmodal learning",
-}
-
 
 # --- helpers ---------------------------------------------------------------------------------------------
 def _resolve(name: str) -> tuple[str, Any, Weights]:
@@ -116,7 +108,7 @@ def _wl(v: float) -> str:
     return f"{v:g}"
 
 
-def _sensor_title(sensor: str) -> str:
+def sensor_title(sensor: str) -> str:
     try:
         from .sensors import get_sensor
 
@@ -189,6 +181,7 @@ def weights_from_config(config: Mapping[str, Any]) -> Weights:
     d["train_data"] = tuple(dict(e) for e in d["train_data"])
     d["eval_data"] = tuple(dict(e) for e in d["eval_data"])
     d["model_kwargs"] = _tupled(d.get("model_kwargs", {}))
+    d["classes"] = tuple(dict(c) for c in d.get("classes", ()))
     return Weights(**d)
 
 
@@ -210,7 +203,7 @@ def _model_index(name: str, task: str, w: Weights) -> list[dict[str, Any]]:
                 if split.get(ds):
                     dataset["split"] = split[ds]
                 results.append({
-                    "task": {"type": task, "name": _TASK_TITLES.get(task, task)},
+                    "task": {"type": task, "name": get_task(task).title},
                     "dataset": dataset,
                     "metrics": [{"type": _slug(metric), "name": metric, "value": value}],
                 })
@@ -280,18 +273,7 @@ def _usage(name: str, arch: str, cfg: Any, w: Weights) -> list[str]:
     tag = w.tag
     lines = ["## Usage", "", "```python", "import torch", "import fusionzoo", "",
              f'model = fusionzoo.create_model("{name}", pretrained=True).eval()']
-    if cfg.task == "pansharpening":
-        r = w.ratio
-        lines += [
-            f"# ms: (B, {w.num_bands}, h, w) with bands {list(w.bands)}; pan: (B, 1, {r}h, {r}w)",
-            f"# both scaled as: {w.scaling}",
-            f"ms, pan = torch.rand(1, {w.num_bands}, 64, 64), torch.rand(1, 1, {64 * r}, {64 * r})",
-            "with torch.no_grad():",
-            f"    fused = model(ms, pan)  # (B, {w.num_bands}, {r}h, {r}w)",
-        ]
-    else:
-        args = ", ".join(cfg.inputs)
-        lines += ["with torch.no_grad():", f"    out = model({args})"]
+    lines += get_task(cfg.task).usage_lines(name, w)
     lines += [
         "```",
         "",
@@ -324,10 +306,7 @@ def card_text(name: str) -> str:
         ("Architecture", f"{cfg.summary}"),
         ("Paper", cfg.paper + (f" ({cfg.url})" if cfg.url else "")),
         ("Task", f"{cfg.task} (inputs: {', '.join(cfg.inputs)})"),
-        ("Sensor", _sensor_title(w.sensor)),
-        ("Bands", f"{w.num_bands}: {', '.join(w.bands)}"),
-        ("Resolution ratio", str(w.ratio)),
-        ("Bit depth", str(w.bit_depth)),
+        *get_task(cfg.task).hub_rows(w),
         ("Scaling", w.scaling),
         ("Normalisation", w.normalization),
         ("Parameters", f"{w.num_params:,}"),
@@ -358,7 +337,7 @@ def _check_loadable(name: str, w: Weights, path: Path) -> None:
     from .registry import create_model
 
     model = create_model(name)
-    problems = validate_weights_metadata(w, model)
+    problems = validate_weights_metadata(w, model, task=get_arch(name).cfg.task)
     if problems:
         raise WeightsError(f"the record of {name} is not valid, fix it before publishing: " + "; ".join(problems))
     sd = load_state_dict(path)

@@ -1,5 +1,7 @@
 """The model registry: every architecture and every set of weights, by name.
 
+The registry imports no model family: importing :mod:`fusionzoo` (its ``models`` subpackage) registers them.
+
 Names are ``arch`` or ``arch.tag``; the tag names a set of weights (what they were trained on), and an
 architecture's first tag is its default.  A family file registers its architectures with
 :func:`register_model` on thin entry-point functions, after the module-level ``default_cfgs`` that
@@ -16,11 +18,11 @@ from typing import Any, Callable
 
 import torch
 
+from .tasks import get_task, list_tasks
 from .weights import HUB_ORG, Weights
 
 __all__ = ["ArchConfig", "register_model", "list_models", "create_model", "get_arch", "list_archs", "split_name"]
 
-TASKS = ("pansharpening", "hs_ms_fusion", "classification", "crossmodal")
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,18 @@ class ArchConfig:
     summary: str
     weights: tuple[Weights, ...] = ()
     classical: bool = False
+    fitted: bool = False  # optimised on each input itself (e.g. CUCaNet): neither classical nor pretrained
     band_layers: dict[str, int] = field(default_factory=dict)
     card: str = ""  # file name under model_cards/
     url: str = ""
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
+        if self.task not in list_tasks():
+            raise ValueError(f"task must be one of {list_tasks()}, got {self.task!r}")
+        unknown = [i for i in self.inputs if i not in get_task(self.task).input_names]
+        if unknown:
+            raise ValueError(f"inputs {unknown} are not modalities of task {self.task} "
+                             f"({', '.join(get_task(self.task).input_names)})")
         tags = [w.tag for w in self.weights]
         if len(set(tags)) != len(tags):
             raise ValueError(f"duplicate weights tags {tags}")
@@ -85,10 +92,6 @@ def register_model(fn: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn
     return fn
 
 
-def _ensure_loaded() -> None:
-    from . import models  # noqa: F401  (registers every family)
-
-
 def _unknown(name: str, choices: list[str]) -> KeyError:
     close = difflib.get_close_matches(name, choices, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -97,7 +100,6 @@ def _unknown(name: str, choices: list[str]) -> KeyError:
 
 def get_arch(name: str) -> _Entry:
     """The registry entry of ``arch`` or ``arch.tag`` (raises a ``KeyError`` naming close matches)."""
-    _ensure_loaded()
     arch, _ = split_name(name)
     if arch not in _REGISTRY:
         raise _unknown(arch, list(_REGISTRY))
@@ -120,7 +122,6 @@ def get_weights(name: str) -> Weights:
 
 
 def list_archs() -> list[str]:
-    _ensure_loaded()
     return sorted(_REGISTRY)
 
 
@@ -130,9 +131,8 @@ def list_models(task: str | None = None, pretrained: bool | None = None, pattern
     ``task`` filters by task, ``pretrained=True`` keeps only names with weights (``False`` only those
     without), ``pattern`` is a shell wildcard (``"pnn*"``).
     """
-    _ensure_loaded()
-    if task is not None and task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if task is not None and task not in list_tasks():
+        raise ValueError(f"task must be one of {list_tasks()}, got {task!r}")
     names = []
     for arch in sorted(_REGISTRY):
         e = _REGISTRY[arch]

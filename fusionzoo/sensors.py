@@ -93,6 +93,18 @@ def list_sensors() -> list[str]:
     return list(SENSORS)
 
 
+GENERIC_NAMES = ("generic", "none", "other", "")
+
+
+def is_generic(sensor: "str | Sensor | None") -> bool:
+    """Whether ``sensor`` names the generic fallback (``"generic"``, ``"none"``, ``"other"``, empty or None)."""
+    if sensor is None:
+        return True
+    if isinstance(sensor, Sensor):
+        return sensor.name == "generic"
+    return _key(str(sensor)) in GENERIC_NAMES
+
+
 def get_sensor(name: str | Sensor, num_bands: int | None = None, bit_depth: int | None = None) -> Sensor:
     """Look a sensor up by name or alias.
 
@@ -103,7 +115,7 @@ def get_sensor(name: str | Sensor, num_bands: int | None = None, bit_depth: int 
         sensor = name
     else:
         key = _key(str(name))
-        if key in ("generic", "none", "other", ""):
+        if is_generic(name):
             if num_bands is None:
                 raise ValueError("the generic sensor needs num_bands (the number of MS bands)")
             sensor = Sensor("generic", "generic sensor", tuple(f"b{i + 1}" for i in range(num_bands)), None,

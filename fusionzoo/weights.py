@@ -38,6 +38,7 @@ __all__ = [
     "resolve_weights_file",
     "load_state_dict",
     "adapt_band_layers",
+    "band_dims",
     "validate_weights_metadata",
     "PUBLISHED_DIR",
     "WEIGHTS_FILE",
@@ -94,10 +95,19 @@ class Weights:
     description: str = ""
     file_name: str = WEIGHTS_FILE
     hf_repo: str = ""  # filled in by the registry: "<org>/<arch>.<tag>"
+    # Optional fields, left out of config.json while unset (so records that do not need them keep their files):
+    primary: str = ""  # the modality the flat fields above describe (default: the task's primary one)
+    modalities: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # the other inputs: name -> InputSpec
+    classes: tuple[Mapping[str, Any], ...] = ()  # classifiers: {"name": ..., "color": "#rrggbb"} in output order
+    protocol: Mapping[str, Any] = field(default_factory=dict)  # task-specific protocol metadata (split, seeds...)
 
     @property
     def num_bands(self) -> int:
         return len(self.bands)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return tuple(c["name"] for c in self.classes)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -105,18 +115,29 @@ class Weights:
         d["wavelengths"] = list(self.wavelengths) if self.wavelengths else None
         d["train_data"] = [dict(x) for x in self.train_data]
         d["eval_data"] = [dict(x) for x in self.eval_data]
+        for k in _OPTIONAL:
+            if not d[k]:
+                del d[k]
+        if "classes" in d:
+            d["classes"] = [dict(c) for c in self.classes]
         return d
+
+
+_OPTIONAL = ("primary", "modalities", "classes", "protocol")
 
 
 _REQUIRED_STR = ("tag", "sensor", "scaling", "normalization", "license", "recipe", "sha256", "hf_revision",
                  "file_name", "hf_repo")
 
 
-def validate_weights_metadata(w: Weights, model: torch.nn.Module | None = None) -> list[str]:
+def validate_weights_metadata(w: Weights, model: torch.nn.Module | None = None, task: str | None = None
+                              ) -> list[str]:
     """Check a record against the schema; returns the list of problems (empty when it is valid).
 
-    With ``model`` (built with ``w.model_kwargs``) the parameter count and the input band count are
-    checked against the network itself.
+    With ``task`` the task's own checks run too (every input modality described: sensor, bands, wavelengths,
+    scaling, ratio or ground sampling; see :meth:`fusionzoo.tasks.Task.weights_problems`).  With ``model``
+    (built with ``w.model_kwargs``) the parameter count and the input band count are checked against the
+    network itself.
     """
     problems = []
     for k in _REQUIRED_STR:
@@ -144,8 +165,13 @@ def validate_weights_metadata(w: Weights, model: torch.nn.Module | None = None) 
     for ds, protocols in w.metrics.items():
         if not protocols or not all(isinstance(v, (int, float)) for p in protocols.values() for v in p.values()):
             problems.append(f"metrics[{ds!r}] must map protocol -> metric -> number")
-    if not (PUBLISHED_DIR.parent.parent / w.recipe).is_file():
-        problems.append(f"recipe {w.recipe!r} is not a file of the repository")
+    for c in w.classes:
+        if "name" not in c:
+            problems.append("each class needs a 'name' (and optionally a display 'color')")
+    if task is not None:
+        from .tasks import get_task
+
+        problems += get_task(task).weights_problems(w)
     if model is not None:
         n = sum(p.numel() for p in model.parameters())
         if n != w.num_params:
@@ -246,11 +272,11 @@ def _map_bands(old: int, new: int, old_wl: tuple[float, ...] | None, new_wl: tup
     return [i % old for i in range(new)]
 
 
-def _band_dims(spec: int | str | tuple) -> list[tuple[int, bool, int]]:
+def band_dims(spec: int | str | tuple) -> list[tuple[int, bool, int]]:
     """``1`` / ``"in:1"`` -> [(1, True, 1)]; ``0`` / ``"out:0"`` -> [(0, False, 1)]; ``"out:0*4"`` -> [(0, False,
     4)] (each band owns 4 consecutive entries, as before a PixelShuffle); tuples combine entries."""
     if isinstance(spec, tuple):
-        return [d for x in spec for d in _band_dims(x)]
+        return [d for x in spec for d in band_dims(x)]
     if isinstance(spec, int):
         return [(spec, spec == 1, 1)]
     role, _, rest = str(spec).partition(":")
@@ -288,7 +314,7 @@ def adapt_band_layers(
     out = dict(state_dict)
     for name, spec in band_layers.items():
         t = state_dict[name]
-        for dim, is_input, g in _band_dims(spec):
+        for dim, is_input, g in band_dims(spec):
             bands_idx = [b * g + j for b in src for j in range(g)]
             idx = torch.tensor(bands_idx + list(range(old_bands * g, t.shape[dim])), dtype=torch.long)
             t = t.index_select(dim, idx).clone()

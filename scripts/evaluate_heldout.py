@@ -11,7 +11,7 @@ import json
 
 import fusionzoo
 from fusionzoo.datasets import load_scene
-from fusionzoo.evaluation import evaluate_reduced
+from fusionzoo.benchmarks.pansharpening import evaluate_reduced
 
 
 def main() -> None:

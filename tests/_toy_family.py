@@ -21,7 +21,7 @@ from torch import nn
 
 from fusionzoo import registry
 from fusionzoo.builder import build_model
-from fusionzoo.models.base import PansharpeningModel
+from fusionzoo.models.pansharpening.base import PansharpeningModel
 from fusionzoo.registry import ArchConfig, register_model
 from fusionzoo.weights import Weights
 
@@ -115,7 +115,7 @@ def toypan(pretrained: bool = False, **kwargs) -> ToyPan:
 
 def register() -> None:
     """Put ``toypan`` in fusionzoo's registry unless it is there already (re-imports included)."""
-    registry._ensure_loaded()
+    import fusionzoo.models  # noqa: F401  (the registry is filled on import)
     if ARCH not in registry._REGISTRY:
         register_model(toypan)
 

@@ -10,11 +10,12 @@ import pytest
 import torch
 
 import _toy_family as toy
-from fusionzoo import benchmark as B
+from fusionzoo.benchmarks import pansharpening as B
+from fusionzoo.benchmarks.runner import benchmark_methods
 from fusionzoo import cli
 from fusionzoo import metrics as M
 from fusionzoo.datasets import Scene, degrade_scene
-from fusionzoo.evaluation import evaluate_reduced
+from fusionzoo.benchmarks.pansharpening import evaluate_reduced
 
 MODELS = ["exp", "gsa", "ihs"]  # two fast methods and one defined for 3 bands only
 
@@ -131,8 +132,8 @@ def test_learned_weights_are_picked_up_and_band_mismatch_skipped(scenes, tmp_pat
         base = tmp_path / "weights"
         toy.write_weights(base)
         monkeypatch.setenv("FUSIONZOO_WEIGHTS_DIR", str(base))
-        assert toy.NAME in B.benchmark_methods()  # registered weights: benchmarked by default
-        assert "pnn" not in B.benchmark_methods()  # no weights: not benchmarked
+        assert toy.NAME in benchmark_methods("pansharpening")  # registered weights: benchmarked by default
+        assert "pnn" not in benchmark_methods("pansharpening")  # no weights: not benchmarked
         res = B.run_pansharpening_benchmark(list(scenes), [toy.NAME, "exp"], protocols=("reduced",), log=None)
         qb = next(r for r in res.reduced if r["scene"] == "toy_reduced" and r["method"] == toy.NAME)
         wv3 = next(r for r in res.reduced if r["scene"] == "toy_full" and r["method"] == toy.NAME)
@@ -145,9 +146,9 @@ def test_learned_weights_are_picked_up_and_band_mismatch_skipped(scenes, tmp_pat
 
 
 def test_methods_selection():
-    assert set(B.benchmark_methods(["mtf_glp_h*"])) == {"mtf_glp_hpm", "mtf_glp_hpm_r"}
+    assert set(benchmark_methods("pansharpening", ["mtf_glp_h*"])) == {"mtf_glp_hpm", "mtf_glp_hpm_r"}
     with pytest.raises(KeyError):
-        B.benchmark_methods(["nosuchmethod"])
+        benchmark_methods("pansharpening", ["nosuchmethod"])
 
 
 def test_speed_run(tmp_path):
@@ -170,7 +171,7 @@ def test_cli(tmp_path, capsys):
 
 def test_evaluate_full_is_the_benchmark_row(result, scenes):
     """fusionzoo.evaluation.evaluate_full scores a scene's input pair as the benchmark's full-resolution rows."""
-    from fusionzoo.evaluation import evaluate_full
+    from fusionzoo.benchmarks.pansharpening import evaluate_full
 
     got = evaluate_full(B.build_method("gsa", 4, "QB"), scenes[0])
     row = next(r for r in result.full if r["method"] == "gsa" and r["scene"] == "toy_reduced")

@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 import fusionzoo
-from fusionzoo import cards
+from fusionzoo import cards as cards_pkg
+from fusionzoo.cards import pansharpening as cards
 from fusionzoo.registry import get_arch
 
 ARCHS_WITH_WEIGHTS = sorted({n.split(".")[0] for n in fusionzoo.list_models(pretrained=True)})
@@ -15,9 +16,9 @@ ARCHS_WITH_WEIGHTS = sorted({n.split(".")[0] for n in fusionzoo.list_models(pret
 
 @pytest.mark.parametrize("arch", ARCHS_WITH_WEIGHTS)
 def test_card_section_is_current(arch):
-    text = (cards.CARDS_DIR / get_arch(arch).cfg.card).read_text()
-    assert text.count(cards.START) == 1 and text.count(cards.END) == 1, f"{arch}: card lacks the markers"
-    section = text.split(cards.START, 1)[1].split(cards.END, 1)[0]
+    text = (cards_pkg.MODEL_CARDS_DIR / get_arch(arch).cfg.card).read_text()
+    assert text.count(cards_pkg.START) == 1 and text.count(cards_pkg.END) == 1, f"{arch}: card lacks the markers"
+    section = text.split(cards_pkg.START, 1)[1].split(cards_pkg.END, 1)[0]
     assert section.strip() == cards.weights_section(arch).strip(), (
         f"the weights section of model_cards/{get_arch(arch).cfg.card} is stale: run `python -m fusionzoo.cards`")
     for w in get_arch(arch).cfg.weights:
@@ -42,8 +43,8 @@ def test_update_inserts_a_missing_section(tmp_path):
     card = get_arch(arch).cfg.card
     for name in {get_arch(a).cfg.card for a in ARCHS_WITH_WEIGHTS}:
         (tmp_path / name).write_text(f"# {name}\n\nText.\n\n## Limitations\n\nSome.\n")
-    changed = cards.update_model_cards(tmp_path)
+    changed = cards_pkg.update_model_cards(tmp_path)
     assert tmp_path / card in changed
     text = (tmp_path / card).read_text()
-    assert text.index(cards.START) < text.index("## Limitations") and "Text." in text and "Some." in text
-    assert cards.update_model_cards(tmp_path) == []  # idempotent
+    assert text.index(cards_pkg.START) < text.index("## Limitations") and "Text." in text and "Some." in text
+    assert cards_pkg.update_model_cards(tmp_path) == []  # idempotent

@@ -10,7 +10,7 @@ import torch
 
 import fusionzoo
 from fusionzoo.metrics import cut_border, ergas, q2n, sam
-from fusionzoo.models import cs
+from fusionzoo.models.pansharpening.classical import component_substitution as cs
 from fusionzoo.ops import degrade, fwind1, imresize, interp23tap, mtf_kernel
 
 ALL = ["bt", "bt_h", "ihs", "gihs", "pca", "gs", "gsa", "c_gsa", "bdsd", "bdsd_pc", "pracs"]

@@ -19,8 +19,8 @@ import pytest
 import torch
 
 import fusionzoo
-from fusionzoo.models.exp import EXP
-from fusionzoo.models.pnn import PNN
+from fusionzoo.models.pansharpening.classical.interpolation import EXP
+from fusionzoo.models.pansharpening.pnn import PNN
 from fusionzoo.registry import list_archs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -105,7 +105,7 @@ def test_hubconf_imports_the_checkout(tmp_path):
         import fusionzoo as fz
         assert not hasattr(fz, "IMPOSTOR"), fz.__file__
         assert fz.__file__.startswith({str(ROOT / "fusionzoo")!r}), fz.__file__
-        assert type(model).__module__ == "fusionzoo.models.exp"
+        assert type(model).__module__ == "fusionzoo.models.pansharpening.classical.interpolation"
         assert any("already imported" in str(w.message) for w in caught)
         print("ok")
     """)

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 
 import fusionzoo
 from fusionzoo.metrics import ergas, q2n, sam
-from fusionzoo.metrics.pansharpening import cut_border
-from fusionzoo.models import mra
+from fusionzoo.metrics import cut_border
+from fusionzoo.models.pansharpening.classical import multiresolution as mra
 from fusionzoo.ops import (decimate_nearest, degrade, filter_replicate, fwind1, imresize, interp23tap, mtf_kernel)
 from fusionzoo.registry import get_arch
 from fusionzoo.sensors import get_sensor

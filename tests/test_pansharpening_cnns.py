@@ -151,7 +151,7 @@ def test_bdpn_sub_pixel_layers_adapt_band_by_band():
 
 def test_bdpn_maps_the_dlpan_layout():
     """No BDPN checkpoint is public: the DLPan-Toolbox key layout is rebuilt from a model, with the aliases."""
-    from fusionzoo.models.bdpn import checkpoint_filter_fn
+    from fusionzoo.models.pansharpening.bdpn import checkpoint_filter_fn
 
     sd = fusionzoo.create_model("bdpn", bands=8).state_dict()
     dlpan = {"prelu.weight": torch.tensor([0.2])}  # defined but unused by the DLPan forward pass
@@ -331,14 +331,14 @@ def _scene(name: str):
 
 @pytest.fixture(scope="module")
 def exp_scores():
-    from fusionzoo.evaluation import evaluate_reduced
+    from fusionzoo.benchmarks.pansharpening import evaluate_reduced
 
     return lambda scene: evaluate_reduced(fusionzoo.create_model("exp"), scene, ("SAM", "ERGAS"))
 
 
 @needs_dlpan
 def test_converted_wv3_models_beat_exp(converted, exp_scores):
-    from fusionzoo.evaluation import evaluate_reduced
+    from fusionzoo.benchmarks.pansharpening import evaluate_reduced
 
     scene = _scene("wv3_cdif")  # 256 x 256, reduced resolution with reference
     exp = exp_scores(scene)
@@ -359,7 +359,7 @@ QB_SCORES = {"pnn": (1.9633, 1.6588), "pannet": (1.7876, 1.3349), "dicnn": (2.27
 
 @needs_dlpan
 def test_converted_qb_models_on_real_scene(converted, exp_scores):
-    from fusionzoo.evaluation import evaluate_reduced
+    from fusionzoo.benchmarks.pansharpening import evaluate_reduced
 
     scene = _scene("qb_abfnet_test")
     exp = exp_scores(scene)

@@ -10,8 +10,8 @@ import pytest
 
 import fusionzoo
 from fusionzoo.datasets import PUBLIC_SCENES, load_scene
-from fusionzoo.benchmark import build_method
-from fusionzoo.evaluation import evaluate_full, evaluate_reduced
+from fusionzoo.benchmarks.pansharpening import build_method
+from fusionzoo.benchmarks.pansharpening import evaluate_full, evaluate_reduced
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason=f"real data folder {DATA} is absent")

@@ -32,7 +32,7 @@ def _ci_commands() -> list[str]:
 
 
 def test_heldout_table_is_generated():
-    from fusionzoo.cards import heldout_table
+    from fusionzoo.cards.pansharpening import heldout_table
 
     text = README.read_text()
     assert text.count(cli.HELDOUT_START) == 1 and text.count(cli.HELDOUT_END) == 1

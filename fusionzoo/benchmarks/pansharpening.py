@@ -1,4 +1,4 @@
-"""Benchmarking pansharpening methods on real scenes, with the conventions of the published tables.
+"""The pansharpening benchmark protocol: pansharpening methods on real scenes, with the conventions of the published tables.
 
 :func:`run_pansharpening_benchmark` runs every registered pansharpening method (the classical ones, and the
 learned ones whose weights are registered; or the names given) on a set of scenes, under two protocols:
@@ -22,9 +22,7 @@ CSV tables; :func:`run_speed_benchmark` times methods on a synthetic scene (``--
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import fnmatch
 import math
 import os
 import platform
@@ -35,10 +33,13 @@ from typing import Any, Callable, Iterable, Sequence
 
 import torch
 
-from .datasets.scenes import PUBLIC_SCENES, Scene, load_scene
-from .registry import create_model, get_arch, list_models
+from ..datasets.pansharpening.scenes import PUBLIC_SCENES, Scene, load_scene
+from ..metrics import is_better
+from ..registry import create_model, get_arch
+from ..cards import replace_block
+from .runner import benchmark_methods, fmt, md_table, short_error, sync, write_csv
 
-__all__ = ["REDUCED_METRICS", "FULL_METRICS", "BenchmarkResult", "benchmark_methods", "build_method",
+__all__ = ["fuse_scene", "evaluate_reduced", "evaluate_full", "REDUCED_METRICS", "FULL_METRICS", "BenchmarkResult", "build_method",
            "reduced_scores", "full_scores", "upsample_ms", "crop_full_resolution", "run_pansharpening_benchmark",
            "write_benchmark_tables", "published_comparison", "update_readme_comparison", "PUBLISHED_PANCOLLECTION",
            "run_speed_benchmark", "write_speed_table", "synthetic_scene"]
@@ -47,8 +48,6 @@ REDUCED_METRICS = ("Q2n", "SAM", "ERGAS", "SCC", "PSNR")
 FULL_METRICS = ("D_lambda", "D_s", "HQNR")
 BORDER = (20, 21)
 BLOCK = 32
-_HIGHER_IS_BETTER = {"Q2n": True, "SAM": False, "ERGAS": False, "SCC": True, "PSNR": True, "D_lambda": False,
-                     "D_s": False, "HQNR": True}
 REDUCED_COLUMNS = ("scene", "sensor", "bands", "bit_depth", "ratio", "protocol", "pan_size", "method", "kind",
                    *REDUCED_METRICS, "seconds", "mpix_per_s", "note")
 FULL_COLUMNS = ("scene", "sensor", "bands", "bit_depth", "ratio", "protocol", "pan_size", "method", "kind",
@@ -56,25 +55,6 @@ FULL_COLUMNS = ("scene", "sensor", "bands", "bit_depth", "ratio", "protocol", "p
 
 
 # ----------------------------------------------------------------------------------------------- methods
-def benchmark_methods(models: Sequence[str] | None = None) -> list[str]:
-    """The methods to run: by default every classical pansharpening method and every learned one with
-    registered weights (as ``arch.tag``); else the given names, where shell wildcards (``"mtf_glp*"``) are
-    matched against every registered pansharpening name."""
-    registered = list_models(task="pansharpening")
-    if models is None:
-        return [n for n in registered if get_arch(n).cfg.classical or get_arch(n).cfg.weights]
-    out: list[str] = []
-    for m in models:
-        hits = fnmatch.filter(registered, m) if any(c in m for c in "*?[") else [m]
-        for h in hits:
-            if get_arch(h).cfg.task != "pansharpening":  # unknown names raise here, with close matches
-                raise KeyError(f"{h} is a {get_arch(h).cfg.task} model, not a pansharpening one")
-        if not hits:
-            raise KeyError(f"no pansharpening model matches {m!r}")
-        out += [h for h in hits if h not in out]
-    return out
-
-
 def build_method(name: str, ratio: int, sensor: str | None = None) -> torch.nn.Module:
     """A method ready to run: a classical one at ``ratio`` with the scene's ``sensor`` (where it takes one),
     a learned one with its pretrained weights."""
@@ -103,22 +83,11 @@ def _incompatible(model: torch.nn.Module, bands: int, ratio: int) -> str | None:
     return None
 
 
-def _short(e: BaseException | str, limit: int = 140) -> str:
-    """An error message for a table cell: one line, its first clause, at most ``limit`` characters."""
-    s = " ".join(str(e).split()).split("; ")[0]
-    return s if len(s) <= limit else s[:limit - 3].rstrip() + "..."
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 @torch.no_grad()
 def _fuse(model: torch.nn.Module, ms: torch.Tensor, pan: torch.Tensor, device: torch.device
           ) -> tuple[torch.Tensor, float]:
     """``model(ms, pan)`` on one (C, h, w) / (1, H, W) pair: the result clipped to [0, 1] (as
-    :func:`fusionzoo.evaluation.fuse_scene`) and the wall-clock seconds of the forward pass."""
+    :func:`fuse_scene`) and the wall-clock seconds of the forward pass."""
     model = model.eval().to(device)
     m, p = ms[None].to(device), pan[None].to(device)
     r = pan.shape[-1] // ms.shape[-1]
@@ -126,10 +95,10 @@ def _fuse(model: torch.nn.Module, ms: torch.Tensor, pan: torch.Tensor, device: t
         model(m[..., :16, :16], p[..., :16 * r, :16 * r])
     except Exception:  # noqa: BLE001 - some methods need larger inputs; the timed run reports real errors
         pass
-    _sync(device)
+    sync(device)
     t0 = time.perf_counter()
     out = model(m, p)
-    _sync(device)
+    sync(device)
     dt = time.perf_counter() - t0
     if tuple(out.shape) != (1, ms.shape[0], *pan.shape[-2:]):
         raise ValueError(f"returned shape {tuple(out.shape)}, expected {(1, ms.shape[0], *pan.shape[-2:])}")
@@ -143,8 +112,8 @@ def reduced_scores(fused: torch.Tensor, ref: torch.Tensor, bit_depth: int, ratio
                    border: tuple[int, int] = BORDER) -> dict[str, float]:
     """Q2n, SAM, ERGAS, SCC, PSNR of ``fused`` against ``ref`` ((C, H, W) on [0, 1]) with the toolbox
     conventions: DN scale (``2**bit_depth - 1``), ``border`` pixels cut, Q2n on 32 x 32 blocks, PSNR with
-    the full scale as peak (the same as :func:`fusionzoo.evaluation.evaluate_reduced`)."""
-    from . import metrics as M
+    the full scale as peak (the same as :func:`evaluate_reduced`)."""
+    from .. import metrics as M
 
     scale = 2**bit_depth - 1
     f = M.cut_border(fused.double()[None] * scale, *border)
@@ -157,7 +126,7 @@ def reduced_scores(fused: torch.Tensor, ref: torch.Tensor, bit_depth: int, ratio
 def upsample_ms(ms: torch.Tensor, ratio: int) -> torch.Tensor:
     """The MS (C, h, w) on the PAN grid by the 23-tap interpolator, in float64: what the no-reference
     metrics compare against (computed once per scene and passed to :func:`full_scores`)."""
-    from .ops import interp23tap
+    from ..ops import interp23tap
 
     return interp23tap(ms.double()[None], ratio)[0]
 
@@ -167,7 +136,7 @@ def full_scores(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, sensor
     """Khan's D_lambda, D_s and HQNR of ``fused`` (C, H, W) from ``ms`` and ``pan`` (1, H, W), all on [0, 1];
     Q2n-based terms at DN scale (``2**bit_depth - 1``), 32 x 32 blocks.  ``ms`` is the original (C, h, w)
     or, to save the interpolation on repeated calls, :func:`upsample_ms` of it (the same numbers)."""
-    from . import metrics as M
+    from .. import metrics as M
 
     h, dl, ds = M.hqnr(fused.double()[None], ms.double()[None], pan.double()[None], sensor, ratio, BLOCK,
                        max_value=2**bit_depth - 1, return_components=True)
@@ -222,21 +191,21 @@ def _run_one(name: str, model_cache: dict[str, Any], ms: torch.Tensor, pan: torc
                 try:
                     model_cache[name] = build_method(name, scene.ratio)
                 except Exception as e:  # noqa: BLE001 - reported in the table
-                    model_cache[name] = f"skipped: weights unavailable ({_short(e)})"
+                    model_cache[name] = f"skipped: weights unavailable ({short_error(e)})"
             model = model_cache[name]
             if isinstance(model, str):
                 return None, None, model
         else:
             model = build_method(name, scene.ratio, scene.sensor)
     except Exception as e:  # noqa: BLE001
-        return None, None, f"error: {_short(e)}"
+        return None, None, f"error: {short_error(e)}"
     why = _incompatible(model, ms.shape[0], scene.ratio)
     if why:
         return None, None, why
     try:
         fused, dt = _fuse(model, ms, pan, device)
     except Exception as e:  # noqa: BLE001 - e.g. a method defined for 3 bands only
-        return None, None, f"n/a: {_short(e)}"
+        return None, None, f"n/a: {short_error(e)}"
     return fused, dt, ""
 
 
@@ -257,11 +226,11 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
         protocols: ``"reduced"`` and / or ``"full"``.
         log: progress messages (``None`` for silence).
     """
-    from .datasets.wald import degrade_scene
+    from ..datasets.pansharpening.wald_patches import degrade_scene
 
     say = log or (lambda s: None)
     device = torch.device(device)
-    names = benchmark_methods(models)
+    names = benchmark_methods("pansharpening", models)
     res = BenchmarkResult(settings={
         "device": str(device), "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
         "torch": torch.__version__, "machine": platform.machine(), "max_full_size": max_full_size,
@@ -328,30 +297,6 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
 
 
 # ------------------------------------------------------------------------------------------------ tables
-def _fmt(v: Any, digits: int = 4) -> str:
-    if v is None or v == "":
-        return ""
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        return f"{v:.{digits}f}"
-    return str(v)
-
-
-def _write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([_fmt(r.get(c), 6) if isinstance(r.get(c), float) else r.get(c, "") for c in columns])
-
-
-def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    right = ["---:" if h not in ("method", "kind", "note", "scene", "sensor") else "---" for h in headers]
-    return ["| " + " | ".join(headers) + " |", "|" + "|".join(right) + "|",
-            *("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows)]
-
-
 def _settings_line(res: BenchmarkResult) -> str:
     s = res.settings
     return (f"Generated by `fusionzoo benchmark pansharpening` on {s.get('date', '?')}: device {s.get('device')}, "
@@ -382,12 +327,12 @@ def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequenc
         summary.append((m, len(scored), means, sorted(mp)[len(mp) // 2]))
     if summary:
         i = list(metrics).index(sort_key)
-        summary.sort(key=lambda t: -t[2][i] if _HIGHER_IS_BETTER[sort_key] else t[2][i])
+        summary.sort(key=lambda t: -t[2][i] if is_better(sort_key, 1, 0) else t[2][i])
         out += [f"## Mean over the scenes ({len(scenes)} scenes)", "",
                 "Means over the scenes each method could be scored on (column `scenes`); methods scored on "
                 "fewer scenes are not directly comparable. Sorted by " + sort_key + ".", ""]
-        out += _md_table(["method", "scenes", *metrics, "median MPix/s"],
-                         [[f"`{m}`", str(n), *(_fmt(v) for v in means), _fmt(mp, 2)] for m, n, means, mp in summary])
+        out += md_table(["method", "scenes", *metrics, "median MPix/s"],
+                         [[f"`{m}`", str(n), *(fmt(v) for v in means), fmt(mp, 2)] for m, n, means, mp in summary])
         out.append("")
     for sc in scenes:
         srows = [r for r in rows if r["scene"] == sc]
@@ -396,10 +341,10 @@ def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequenc
                 f"{r0['sensor']}, {r0['bands']} bands, {r0['bit_depth']}-bit, ratio {r0['ratio']}; {r0['protocol']}; "
                 f"PAN {r0['pan_size']}." + (f" Note: {res.scene_notes[sc]}." if sc in res.scene_notes else ""), ""]
         ok = [r for r in srows if r.get(sort_key) is not None]
-        ok.sort(key=lambda r: -r[sort_key] if _HIGHER_IS_BETTER[sort_key] else r[sort_key])
-        body = [[f"`{r['method']}`", *(_fmt(r[k]) for k in metrics), _fmt(r["seconds"], 3),
-                 _fmt(r["mpix_per_s"], 2)] for r in ok]
-        out += _md_table(["method", *metrics, "seconds", "MPix/s"], body)
+        ok.sort(key=lambda r: -r[sort_key] if is_better(sort_key, 1, 0) else r[sort_key])
+        body = [[f"`{r['method']}`", *(fmt(r[k]) for k in metrics), fmt(r["seconds"], 3),
+                 fmt(r["mpix_per_s"], 2)] for r in ok]
+        out += md_table(["method", *metrics, "seconds", "MPix/s"], body)
         left = [r for r in srows if r.get(sort_key) is None]
         if left:
             out += ["", "Not scored: " + "; ".join(f"`{r['method']}` ({r['note']})" for r in left) + "."]
@@ -437,7 +382,7 @@ def write_benchmark_tables(res: BenchmarkResult, out_dir: str | os.PathLike) -> 
         if not rows:
             continue
         csv_p, md_p = out / f"pansharpening_{key}.csv", out / f"pansharpening_{key}.md"
-        _write_csv(rows, columns, csv_p)
+        write_csv(rows, columns, csv_p)
         md_p.write_text(_markdown(res, rows, metrics, title, intro, sort_key) + "\n")
         written += [md_p, csv_p]
     if update_readme_comparison(res, out / "README.md"):
@@ -506,9 +451,9 @@ def published_comparison(res: BenchmarkResult) -> str:
                 o = [_mean([r[k] for r in red if r["method"] == m]) for k in ("Q2n", "SAM", "ERGAS")]
                 o.append(_mean([r["HQNR"] for r in full if r["method"] == m]))
                 name = label if m == arch else f"{label} (`{m}`)"
-                body.append([name, *(c for pair in zip((f"{x:.4f}" for x in p), (_fmt(x) for x in o))
+                body.append([name, *(c for pair in zip((f"{x:.4f}" for x in p), (fmt(x) for x in o))
                                      for c in pair)])
-        lines += _md_table(["method", f"{q} published", f"{q} ours", "SAM published", "SAM ours",
+        lines += md_table(["method", f"{q} published", f"{q} ours", "SAM published", "SAM ours",
                             "ERGAS published", "ERGAS ours", "HQNR published", "HQNR ours"], body)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -522,9 +467,7 @@ def update_readme_comparison(res: BenchmarkResult, readme: str | os.PathLike) ->
     text = path.read_text()
     if README_START not in text or README_END not in text:
         return False
-    head, rest = text.split(README_START, 1)
-    _, tail = rest.split(README_END, 1)
-    new = f"{head}{README_START}\n{published_comparison(res)}{README_END}{tail}"
+    new = replace_block(text, README_START, README_END, published_comparison(res), path)
     if new != text:
         path.write_text(new)
         return True
@@ -555,7 +498,7 @@ def run_speed_benchmark(size: int = 2048, bands: Sequence[int] = (4, 8), models:
     "settings": {...}}``.  Seconds are the best of ``repeat`` forward passes."""
     say = log or (lambda s: None)
     device = torch.device(device)
-    names = benchmark_methods(models)
+    names = benchmark_methods("pansharpening", models)
     data = {b: synthetic_scene(size, b, ratio) for b in bands}
     rows = []
     t_start = time.perf_counter()
@@ -573,7 +516,7 @@ def run_speed_benchmark(size: int = 2048, bands: Sequence[int] = (4, 8), models:
                     best = min(_fuse(model, ms, pan, device)[1] for _ in range(max(repeat, 1)))
                     row.update(seconds=best, mpix_per_s=size * size / 1e6 / best)
             except Exception as e:  # noqa: BLE001 - reported
-                row["note"] = f"n/a: {_short(e)}"
+                row["note"] = f"n/a: {short_error(e)}"
             say(f"{name} {b} bands: " + (f"{row['seconds']:.2f} s" if row["seconds"] is not None else row["note"]))
             rows.append(row)
     settings = {"size": size, "bands": list(bands), "ratio": ratio, "device": str(device),
@@ -608,12 +551,95 @@ def write_speed_table(result: dict[str, Any], path: str | os.PathLike) -> Path:
                 if r is not None and r["note"]:
                     notes.append(f"`{m}` ({b} bands): {r['note']}")
             else:
-                cells += [_fmt(r["seconds"], 2), _fmt(r["mpix_per_s"], 2)]
+                cells += [fmt(r["seconds"], 2), fmt(r["mpix_per_s"], 2)]
         body.append(cells)
-    lines += _md_table(headers, body)
+    lines += md_table(headers, body)
     if notes:
         lines += ["", "Not timed: " + "; ".join(notes) + "."]
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text("\n".join(lines) + "\n")
     return p
+
+
+# ------------------------------------------------------------------------------ one model on one scene
+@torch.no_grad()
+def fuse_scene(model: torch.nn.Module, scene: Scene, device: str | torch.device = "cpu") -> torch.Tensor:
+    """Run ``model(ms, pan)`` on a whole scene; returns (C, H, W) clipped to [0, 1]."""
+    model = model.eval().to(device)
+    return model(scene.ms[None].to(device), scene.pan[None].to(device))[0].clamp(0, 1).cpu()
+
+
+def evaluate_reduced(model: torch.nn.Module, scene: Scene, metrics: Sequence[str] = ("SAM", "ERGAS"),
+                     border: tuple[int, int] = BORDER) -> dict[str, float]:
+    """Reduced-resolution scores of ``model`` on a scene with reference (:func:`reduced_scores`), rounded to 4
+    decimals as the weights records keep them."""
+    if scene.gt is None:
+        raise ValueError(f"scene {scene.name} has no reference: reduced-resolution metrics need one")
+    vals = reduced_scores(fuse_scene(model, scene), scene.gt, scene.bit_depth, scene.ratio, border)
+    return {k: round(vals[k], 4) for k in metrics}
+
+
+def evaluate_full(model: torch.nn.Module, scene: Scene) -> dict[str, float]:
+    """Full-resolution scores (``D_lambda``, ``D_s``, ``HQNR``) of ``model`` on the scene's input pair, without
+    a reference; the scene's sensor gives the MTF of Khan's D_lambda.  The PAN sides must be multiples of 32."""
+    fused = fuse_scene(model, scene)
+    vals = full_scores(fused, scene.ms, scene.pan, scene.sensor, scene.bit_depth, scene.ratio)
+    return {k: round(v, 4) for k, v in vals.items()}
+
+
+# ------------------------------------------------------------------------------------------ command line
+DESCRIPTION = (
+    "Run every classical pansharpening method and every learned one with registered weights (or --models) on the "
+    "catalogued real scenes found under --root: reduced resolution with reference (Q2n, SAM, ERGAS, SCC, PSNR; "
+    "toolbox conventions) and full resolution without (D_lambda, D_s, HQNR), with run times; writes "
+    "pansharpening_{reduced,full}.{md,csv} under --out. With --speed, times the methods (classical and learned) "
+    "on a synthetic scene instead and writes pansharpening_speed.md.")
+
+
+def add_arguments(b) -> None:
+    """The options of ``fusionzoo benchmark pansharpening``."""
+    b.add_argument("--scenes", nargs="+", metavar="NAME",
+                   help="scenes of the catalogue (default: every one whose files are under --root)")
+    b.add_argument("--models", nargs="+", metavar="NAME",
+                   help="methods or wildcards, e.g. 'mtf_glp*' (default: every classical method and every "
+                        "learned one with registered weights)")
+    b.add_argument("--root", default="../shared/data", help="data folder holding pansharpening/... "
+                   "(default: ../shared/data)")
+    b.add_argument("--out", default="docs/benchmarks", help="output folder (default: docs/benchmarks)")
+    b.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    b.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    b.add_argument("--max-full-size", type=int, default=512, metavar="N",
+                   help="largest PAN side of the full-resolution centre crop (0: whole scene; default 512)")
+    b.add_argument("--speed", action="store_true",
+                   help="time the methods on a synthetic scene instead (see --speed-size)")
+    b.add_argument("--speed-size", type=int, default=2048, metavar="N", help="PAN side of the speed scene")
+    b.add_argument("--speed-bands", type=int, nargs="+", default=[4, 8], metavar="B",
+                   help="band counts of the speed scene (default: 4 8)")
+    b.add_argument("--quiet", action="store_true", help="no progress messages")
+
+
+def run_cli(args) -> int:
+    """``fusionzoo benchmark pansharpening``: run the protocol (or the speed run) and write the tables."""
+    import sys
+
+    from ..tasks import TaskError
+    from ..tasks.common import check_device
+
+    check_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out).expanduser()
+    log = (lambda s: print(s, file=sys.stderr, flush=True)) if not args.quiet else None
+    if args.speed:
+        res = run_speed_benchmark(args.speed_size, args.speed_bands, args.models, args.device, log=log)
+        print(f"wrote {write_speed_table(res, out / 'pansharpening_speed.md')}")
+        return 0
+    root = Path(args.root).expanduser()
+    if args.scenes is None and not root.is_dir():
+        raise TaskError(f"data folder {root} does not exist; pass --root (the folder holding pansharpening/...)")
+    res = run_pansharpening_benchmark(args.scenes, args.models, root, args.device,
+                                      max_full_size=args.max_full_size or None, log=log)
+    for path in write_benchmark_tables(res, out):
+        print(f"wrote {path}")
+    return 0

@@ -1,5 +1,6 @@
-"""Lightning data modules (torchgeo ``NonGeoDataModule``)."""
+"""Lightning data modules (torchgeo ``NonGeoDataModule``), one file per task."""
 
+from .hs_ms_fusion import HSPatchesDataModule
 from .pansharpening import PanCollectionDataModule, WaldPatchesDataModule
 
-__all__ = ["WaldPatchesDataModule", "PanCollectionDataModule"]
+__all__ = ["WaldPatchesDataModule", "PanCollectionDataModule", "HSPatchesDataModule"]

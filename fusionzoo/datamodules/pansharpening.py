@@ -8,8 +8,8 @@ from typing import Any, Callable, Mapping, Sequence
 from torch import Tensor
 from torchgeo.datamodules import NonGeoDataModule
 
-from ..datasets.pancollection import PanCollection
-from ..datasets.wald import WaldPatches
+from ..datasets.pansharpening.pancollection import PanCollection
+from ..datasets.pansharpening.wald_patches import WaldPatches
 
 __all__ = ["WaldPatchesDataModule", "PanCollectionDataModule"]
 

@@ -1,5 +1,7 @@
 """Pansharpening quality indices with the conventions of the MATLAB toolbox behind the published numbers
-(Vivone et al.), batched torch, CPU or GPU.
+(Vivone et al.), batched torch, CPU or GPU: the indices
+only pansharpening uses (Q2n, Khan's D_lambda, QNR and HQNR).  The indices every image task shares (SAM,
+ERGAS, Q, SCC, PSNR) are in :mod:`fusionzoo.metrics.image_quality`.
 
 Every function takes (B, C, H, W) tensors (or (C, H, W)) and returns one value per image, a (B,) tensor
 (a 0-dim tensor for unbatched input); computations run in float64 whatever the input dtype.
@@ -24,52 +26,15 @@ import warnings
 
 import torch
 import torch.nn.functional as F
-from torchmetrics import Metric
 
 from ..ops import imresize, interp23tap, mtf_filter
 from ..sensors import Sensor, get_sensor
+from .base import MATLAB_EPS, MeanOverImages, batched, same_shape, squeeze_out
 
 __all__ = [
-    "cut_border", "sam", "ergas", "q_index", "q2n", "scc", "psnr", "d_lambda_khan", "d_lambda_qnr", "d_s_qnr",
-    "qnr", "hqnr", "onion_mult",
-    "SAM", "ERGAS", "QIndex", "Q2n", "SCC", "PSNR", "DLambdaKhan", "DLambdaQNR", "DsQNR", "QNR", "HQNR",
+    "q2n", "d_lambda_khan", "d_lambda_qnr", "d_s_qnr", "qnr", "hqnr", "onion_mult",
+    "Q2n", "DLambdaKhan", "DLambdaQNR", "DsQNR", "QNR", "HQNR",
 ]
-
-_EPS = 2.220446049250313e-16  # MATLAB eps
-
-
-# ------------------------------------------------------------------------------------------- helpers
-
-
-def _batched(*xs: torch.Tensor) -> tuple[bool, list[torch.Tensor]]:
-    """Bring inputs to (B, C, H, W) float64; report whether they were unbatched (C, H, W)."""
-    squeeze = xs[0].dim() == 3
-    out = []
-    for x in xs:
-        if x.dim() == 3 and squeeze:
-            x = x[None]
-        if x.dim() != 4:
-            raise ValueError(f"expected (B, C, H, W) or (C, H, W) tensors, got shape {tuple(x.shape)}")
-        out.append(x.double())
-    return squeeze, out
-
-
-def _same_shape(a: torch.Tensor, b: torch.Tensor, what: str = "inputs") -> None:
-    if a.shape != b.shape:
-        raise ValueError(f"{what} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}")
-
-
-def _out(v: torch.Tensor, squeeze: bool) -> torch.Tensor:
-    return v[0] if squeeze else v
-
-
-def cut_border(x: torch.Tensor, top_left: int = 20, bottom_right: int = 21) -> torch.Tensor:
-    """Drop ``top_left`` rows/columns at the top/left and ``bottom_right`` at the bottom/right
-    (the toolbox's ``dim_cut = 21``: 256 -> 215)."""
-    H, W = x.shape[-2:]
-    if top_left + bottom_right >= min(H, W):
-        raise ValueError(f"cannot cut {top_left} + {bottom_right} pixels from a {H} x {W} image")
-    return x[..., top_left:H - bottom_right, top_left:W - bottom_right]
 
 
 def _to_dn(x: torch.Tensor, max_value: float | None) -> torch.Tensor:
@@ -99,100 +64,6 @@ def _upsampled(ms: torch.Tensor, like: torch.Tensor, ratio: int | None) -> torch
                          f"{ratio} below it")
     return interp23tap(ms, r)
 
-
-# ----------------------------------------------------------------------------------- with reference
-
-
-def sam(fused: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-    """Spectral Angle Mapper in degrees: mean over the pixels where both spectra have non-zero norm of
-    ``acos(<f, r> / (|f| |r|))`` (toolbox ``SAM``; NaN when no pixel qualifies).  Any scale."""
-    _same_shape(fused, ref)
-    squeeze, (f, r) = _batched(fused, ref)
-    dot = (f * r).sum(1)
-    nrm = torch.sqrt((f * f).sum(1) * (r * r).sum(1))
-    valid = nrm != 0
-    ang = torch.acos((dot / torch.where(valid, nrm, torch.ones_like(nrm))).clamp(-1.0, 1.0))
-    ang = torch.where(valid, ang, torch.zeros_like(ang))
-    n = valid.flatten(1).sum(1)
-    return _out(ang.flatten(1).sum(1) / n * (180.0 / math.pi), squeeze)
-
-
-def ergas(fused: torch.Tensor, ref: torch.Tensor, ratio: float = 4) -> torch.Tensor:
-    """ERGAS = 100 / ratio * sqrt(mean_b(MSE_b / mean(ref_b)^2)) (toolbox ``ERGAS``).  Any scale."""
-    _same_shape(fused, ref)
-    squeeze, (f, r) = _batched(fused, ref)
-    mse = ((f - r) ** 2).mean((2, 3))
-    mu = r.mean((2, 3))
-    return _out(100.0 / ratio * torch.sqrt((mse / mu**2).mean(1)), squeeze)
-
-
-def psnr(fused: torch.Tensor, ref: torch.Tensor, data_range: float | None = None) -> torch.Tensor:
-    """PSNR in dB, per band ``10 log10(peak^2 / MSE_b)`` averaged over the bands; ``peak`` is
-    ``data_range`` when given, else the maximum of each reference band."""
-    _same_shape(fused, ref)
-    squeeze, (f, r) = _batched(fused, ref)
-    mse = ((f - r) ** 2).mean((2, 3))
-    peak = r.amax((2, 3)) if data_range is None else torch.full_like(mse, float(data_range))
-    return _out((10.0 * torch.log10(peak**2 / mse)).mean(1), squeeze)
-
-
-def _box_sum(x: torch.Tensor, size: int, stride: int) -> torch.Tensor:
-    """Sums over ``size x size`` windows every ``stride`` pixels (valid), separable; exact for
-    integer-valued (DN) data, like MATLAB's ``filter2``."""
-    return x.unfold(2, size, stride).sum(-1).unfold(3, size, stride).sum(-1)
-
-
-def _uiqi_map(x: torch.Tensor, y: torch.Tensor, block_size: int, stride: int) -> torch.Tensor:
-    """Wang & Bovik ``img_qi`` quality map over ``block_size`` windows every ``stride`` pixels."""
-    n = float(block_size * block_size)
-    sx, sy = _box_sum(x, block_size, stride), _box_sum(y, block_size, stride)
-    sxx, syy = _box_sum(x * x, block_size, stride), _box_sum(y * y, block_size, stride)
-    sxy = _box_sum(x * y, block_size, stride)
-    mul = sx * sy
-    sq_mul = sx * sx + sy * sy
-    num = 4.0 * (n * sxy - mul) * mul
-    den1 = n * (sxx + syy) - sq_mul
-    den = den1 * sq_mul
-    q = torch.ones_like(den)
-    idx = (den1 == 0) & (sq_mul != 0)
-    q = torch.where(idx, 2.0 * mul / torch.where(idx, sq_mul, torch.ones_like(sq_mul)), q)
-    ok = den != 0
-    return torch.where(ok, num / torch.where(ok, den, torch.ones_like(den)), q)
-
-
-def q_index(fused: torch.Tensor, ref: torch.Tensor, block_size: int = 32, stride: int = 1) -> torch.Tensor:
-    """Universal Image Quality Index (Q), averaged over the bands (toolbox ``Q`` -> ``img_qi(.., 32)``).
-
-    Per band, UIQI = 4 cov(x, y) mean(x) mean(y) / ((var x + var y)(mean(x)^2 + mean(y)^2)) on every
-    ``block_size`` window (the toolbox slides it by one pixel: ``stride=1``; ``stride=block_size`` gives
-    disjoint blocks), averaged over the windows.  Flat windows follow ``img_qi``: when the variance term is
-    0 the value is 2 mx my / (mx^2 + my^2), when everything is 0 it is 1.  Any scale.
-    """
-    _same_shape(fused, ref)
-    squeeze, (f, r) = _batched(fused, ref)
-    if min(f.shape[-2:]) < block_size:
-        raise ValueError(f"image {tuple(f.shape[-2:])} smaller than the block size {block_size}")
-    return _out(_uiqi_map(r, f, block_size, stride).mean((1, 2, 3)), squeeze)
-
-
-def scc(fused: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-    """Spatial correlation coefficient (toolbox ``SCC``): Sobel gradient magnitude of each band of the
-    interior (one pixel dropped on every side, then filtered with zero padding), correlated without mean
-    removal over all bands: sum(Gf Gr) / sqrt(sum(Gf^2) sum(Gr^2)).  Any scale."""
-    _same_shape(fused, ref)
-    squeeze, (f, r) = _batched(fused, ref)
-
-    def grad(x):
-        x = x[..., 1:-1, 1:-1]
-        B, C, H, W = x.shape
-        k = x.new_tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]])
-        w = torch.stack([k, k.T])[:, None]
-        g = F.conv2d(x.reshape(B * C, 1, H, W), w, padding=1)
-        return torch.sqrt((g**2).sum(1)).reshape(B, C, H, W)
-
-    gf, gr = grad(f), grad(r)
-    num = (gf * gr).sum((1, 2, 3))
-    return _out(num / torch.sqrt((gf**2).sum((1, 2, 3))) / torch.sqrt((gr**2).sum((1, 2, 3))), squeeze)
 
 
 # ------------------------------------------------------------------------------------------------ Q2n
@@ -243,7 +114,7 @@ def _onions_quality(ref: torch.Tensor, fus: torch.Tensor) -> torch.Tensor:
     # block normalisation with the reference's band mean and (N-1) std; a zero mean leaves fus unscaled
     s = ref.mean(-1, keepdim=True)
     t = ref.std(-1, keepdim=True)
-    t = torch.where(t == 0, torch.full_like(t, _EPS), t)
+    t = torch.where(t == 0, torch.full_like(t, MATLAB_EPS), t)
     d1 = (ref - s) / t + 1.0
     d2 = torch.where(s == 0, fus - s + 1.0, (fus - s) / t + 1.0)
     d2 = _conj0(d2)
@@ -310,10 +181,10 @@ def q2n(fused: torch.Tensor, ref: torch.Tensor, block_size: int = 32, shift: int
     normalised by the reference block's mean and std), and Q2n is their mean.  DN scale matters because of
     the cast: give DN inputs, or [0, 1] inputs and ``max_value`` (e.g. 2047 for 11 bits).
     """
-    _same_shape(fused, ref)
-    squeeze, (f, r) = _batched(fused, ref)
+    same_shape(fused, ref)
+    squeeze, (f, r) = batched(fused, ref)
     f, r = _to_dn(f, max_value), _to_dn(r, max_value)
-    return _out(_q2n_dn(r, f, block_size, block_size if shift is None else shift), squeeze)
+    return squeeze_out(_q2n_dn(r, f, block_size, block_size if shift is None else shift), squeeze)
 
 
 # ---------------------------------------------------------------------------------- without reference
@@ -348,15 +219,15 @@ def d_lambda_khan(fused: torch.Tensor, ms: torch.Tensor, sensor: str | Sensor, r
     filters.  DN scale (see :func:`q2n` for ``max_value``); sizes must be multiples of ``block_size``."""
     s = get_sensor(sensor, num_bands=fused.shape[-3])
     ratio = s.ratio if ratio is None else int(ratio)
-    squeeze, (f, m) = _batched(fused, ms)
+    squeeze, (f, m) = batched(fused, ms)
     m = _upsampled(m, f, ratio)
-    _same_shape(f, m, "fused and upsampled ms")
+    same_shape(f, m, "fused and upsampled ms")
     H, W = f.shape[-2:]
     if H % block_size or W % block_size:
         raise ValueError(f"image size {(H, W)} must be a multiple of the block size {block_size}")
     f, m = _to_dn(f, max_value), _to_dn(m, max_value)
     fd = mtf_filter(f, s, ratio)
-    return _out(1.0 - _q2n_dn(m, fd, block_size, block_size), squeeze)
+    return squeeze_out(1.0 - _q2n_dn(m, fd, block_size, block_size), squeeze)
 
 
 def d_lambda_qnr(fused: torch.Tensor, ms: torch.Tensor, block_size: int = 32, p: float = 1.0,
@@ -365,16 +236,16 @@ def d_lambda_qnr(fused: torch.Tensor, ms: torch.Tensor, block_size: int = 32, p:
     (mean |Q(F_i, F_j) - Q(M_i, M_j)|^p)^(1/p), Q the UIQI averaged over disjoint ``block_size`` blocks,
     M the MS upsampled to the fused size (pass it, or the original MS with ``ratio`` to upsample it with
     ``interp23tap``).  Any scale; sizes must be multiples of ``block_size``."""
-    squeeze, (f, m) = _batched(fused, ms)
+    squeeze, (f, m) = batched(fused, ms)
     m = _upsampled(m, f, ratio)
-    _same_shape(f, m, "fused and upsampled ms")
+    same_shape(f, m, "fused and upsampled ms")
     C = f.shape[1]
     if C < 2:
         raise ValueError("D_lambda needs at least two bands")
     i, j = torch.triu_indices(C, C, 1)
     qf = _uqi_blocks(f[:, i], f[:, j], block_size)
     qm = _uqi_blocks(m[:, i], m[:, j], block_size)
-    return _out(((qf - qm).abs() ** p).mean(1) ** (1.0 / p), squeeze)
+    return squeeze_out(((qf - qm).abs() ** p).mean(1) ** (1.0 / p), squeeze)
 
 
 def d_s_qnr(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, ratio: int = 4, block_size: int = 32,
@@ -383,9 +254,9 @@ def d_s_qnr(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, ratio: int
     |Q(F_b, PAN) - Q(M_b, PAN_LP)|, Q the UIQI averaged over disjoint ``block_size`` blocks, M the upsampled
     MS, PAN_LP = interp23tap(imresize(PAN, 1/ratio), ratio) (the PAN reduced, bicubic, and re-upsampled);
     D_s = (mean_b |.|^q)^(1/q).  ``ms`` may be the upsampled or the original MS.  Any scale."""
-    squeeze, (f, m, pn) = _batched(fused, ms, pan)
+    squeeze, (f, m, pn) = batched(fused, ms, pan)
     m = _upsampled(m, f, ratio)
-    _same_shape(f, m, "fused and upsampled ms")
+    same_shape(f, m, "fused and upsampled ms")
     if pn.shape[1] != 1 or pn.shape[-2:] != f.shape[-2:] or pn.shape[0] != f.shape[0]:
         raise ValueError(f"pan must be (B, 1, H, W) at the fused size, got {tuple(pan.shape)}")
     H, W = pn.shape[-2:]
@@ -395,7 +266,7 @@ def d_s_qnr(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, ratio: int
     C = f.shape[1]
     q_high = _uqi_blocks(f, pn.expand(-1, C, -1, -1), block_size)
     q_low = _uqi_blocks(m, pan_lp.expand(-1, C, -1, -1), block_size)
-    return _out(((q_high - q_low).abs() ** q).mean(1) ** (1.0 / q), squeeze)
+    return squeeze_out(((q_high - q_low).abs() ** q).mean(1) ** (1.0 / q), squeeze)
 
 
 def qnr(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, ratio: int = 4, block_size: int = 32,
@@ -427,78 +298,7 @@ def hqnr(fused: torch.Tensor, ms: torch.Tensor, pan: torch.Tensor, sensor: str |
 # ------------------------------------------------------------------------------ torchmetrics classes
 
 
-class _MeanOverImages(Metric):
-    """Accumulates the per-image values of a functional metric; ``compute`` returns their mean."""
-
-    full_state_update = False
-    is_differentiable = False
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.add_state("total", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("count", default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
-
-    def _value(self, *args) -> torch.Tensor:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def update(self, *args) -> None:
-        v = self._value(*args).reshape(-1)
-        self.total = self.total + v.sum().to(self.total)
-        self.count = self.count + v.numel()
-
-    def compute(self) -> torch.Tensor:
-        return self.total / self.count
-
-
-class SAM(_MeanOverImages):
-    """Mean of :func:`sam` over the images passed to ``update(preds, target)``."""
-
-    higher_is_better = False
-
-    def _value(self, preds, target):
-        return sam(preds, target)
-
-
-class ERGAS(_MeanOverImages):
-    """Mean of :func:`ergas` (``ratio``) over the images passed to ``update(preds, target)``."""
-
-    higher_is_better = False
-
-    def __init__(self, ratio: float = 4, **kwargs):
-        super().__init__(**kwargs)
-        self.ratio = ratio
-
-    def _value(self, preds, target):
-        return ergas(preds, target, self.ratio)
-
-
-class PSNR(_MeanOverImages):
-    """Mean of :func:`psnr` over the images passed to ``update(preds, target)``."""
-
-    higher_is_better = True
-
-    def __init__(self, data_range: float | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.data_range = data_range
-
-    def _value(self, preds, target):
-        return psnr(preds, target, self.data_range)
-
-
-class QIndex(_MeanOverImages):
-    """Mean of :func:`q_index` over the images passed to ``update(preds, target)``."""
-
-    higher_is_better = True
-
-    def __init__(self, block_size: int = 32, stride: int = 1, **kwargs):
-        super().__init__(**kwargs)
-        self.block_size, self.stride = block_size, stride
-
-    def _value(self, preds, target):
-        return q_index(preds, target, self.block_size, self.stride)
-
-
-class Q2n(_MeanOverImages):
+class Q2n(MeanOverImages):
     """Mean of :func:`q2n` over the images passed to ``update(preds, target)`` (DN scale or
     ``max_value``)."""
 
@@ -512,16 +312,7 @@ class Q2n(_MeanOverImages):
         return q2n(preds, target, self.block_size, self.shift, self.max_value)
 
 
-class SCC(_MeanOverImages):
-    """Mean of :func:`scc` over the images passed to ``update(preds, target)``."""
-
-    higher_is_better = True
-
-    def _value(self, preds, target):
-        return scc(preds, target)
-
-
-class DLambdaKhan(_MeanOverImages):
+class DLambdaKhan(MeanOverImages):
     """Mean of :func:`d_lambda_khan` over ``update(preds, ms)`` calls."""
 
     higher_is_better = False
@@ -535,7 +326,7 @@ class DLambdaKhan(_MeanOverImages):
         return d_lambda_khan(preds, ms, self.sensor, self.ratio, self.block_size, self.max_value)
 
 
-class DLambdaQNR(_MeanOverImages):
+class DLambdaQNR(MeanOverImages):
     """Mean of :func:`d_lambda_qnr` over ``update(preds, ms)`` calls."""
 
     higher_is_better = False
@@ -548,7 +339,7 @@ class DLambdaQNR(_MeanOverImages):
         return d_lambda_qnr(preds, ms, self.block_size, self.p, self.ratio)
 
 
-class DsQNR(_MeanOverImages):
+class DsQNR(MeanOverImages):
     """Mean of :func:`d_s_qnr` over ``update(preds, ms, pan)`` calls."""
 
     higher_is_better = False
@@ -561,7 +352,7 @@ class DsQNR(_MeanOverImages):
         return d_s_qnr(preds, ms, pan, self.ratio, self.block_size, self.q)
 
 
-class QNR(_MeanOverImages):
+class QNR(MeanOverImages):
     """Mean of :func:`qnr` over ``update(preds, ms, pan)`` calls."""
 
     higher_is_better = True
@@ -575,7 +366,7 @@ class QNR(_MeanOverImages):
         return qnr(preds, ms, pan, self.ratio, self.block_size, self.p, self.q, self.alpha, self.beta)
 
 
-class HQNR(_MeanOverImages):
+class HQNR(MeanOverImages):
     """Mean of :func:`hqnr` over ``update(preds, ms, pan)`` calls."""
 
     higher_is_better = True

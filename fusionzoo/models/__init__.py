@@ -1,12 +1,10 @@
-"""Model families, one file each (modules, checkpoint mapping, configs, entry points).
+"""Models, one subpackage per task (as torchvision's ``models.detection``), one file per model family inside it
+(modules, checkpoint mapping, configs, entry points) and the parameter-free methods under ``classical/``.
 
 Importing this package registers every model.
 """
 
-from . import exp, pnn  # noqa: F401
-from . import apnn, bdpn, dicnn, drpnn, fusionnet, msdcnn, pannet  # noqa: F401
-from . import cs  # noqa: F401
-from . import mra  # noqa: F401
-from .base import PansharpeningModel, check_pansharpening_inputs
+from . import pansharpening  # noqa: F401
+from .pansharpening.base import PansharpeningModel, check_pansharpening_inputs
 
 __all__ = ["PansharpeningModel", "check_pansharpening_inputs"]

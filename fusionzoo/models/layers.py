@@ -10,15 +10,19 @@ __all__ = ["ResBlock", "pass_through_init_", "apply_init"]
 
 
 class ResBlock(nn.Module):
-    """``x + conv2(ReLU(conv1(x)))``, 3x3 "same" convolutions."""
+    """``x + conv2(act(conv1(x)))``, 3x3 "same" convolutions; ``act`` is ReLU, or with ``prelu=True`` one PReLU
+    slope initialised at 0.2 (parameter ``prelu.weight``, as BDPN's blocks)."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, prelu: bool = False) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(width, width, 3, padding=1)
+        if prelu:
+            self.prelu = nn.PReLU(1, init=0.2)
         self.conv2 = nn.Conv2d(width, width, 3, padding=1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(F.relu(self.conv1(x)))
+        y = self.conv1(x)
+        return x + self.conv2(self.prelu(y) if hasattr(self, "prelu") else F.relu(y))
 
 
 @torch.no_grad()

@@ -13,6 +13,8 @@ import math
 
 import torch
 
+from .common import power_of_two_levels
+
 __all__ = ["interp23tap", "interp23tap_kernel"]
 
 _HALF = (0.5, 0.305334091185, 0.0, -0.072698593239, 0.0, 0.021809577942, 0.0, -0.005192756653, 0.0,
@@ -52,8 +54,7 @@ def _up2(x: torch.Tensor, dim: int, first: bool) -> torch.Tensor:
 
 def interp23tap(x: torch.Tensor, ratio: int) -> torch.Tensor:
     """Upsample ``x`` (B, C, h, w) or (C, h, w) by ``ratio`` (a power of two) with the 23-tap interpolator."""
-    if ratio < 1 or 2 ** round(math.log2(ratio)) != ratio:
-        raise ValueError(f"interp23tap needs a power-of-two ratio (2, 4, 8, ...), got {ratio}")
+    power_of_two_levels(ratio, "interp23tap", minimum=1)
     squeeze = x.dim() == 3
     if squeeze:
         x = x[None]

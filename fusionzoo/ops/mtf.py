@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..sensors import Sensor, get_sensor
+from ..sensors import Sensor, get_sensor, is_generic
 
 __all__ = ["fwind1", "mtf_kernel", "mtf_filter", "filter_replicate"]
 
@@ -130,18 +130,12 @@ def _resolve_gains(sensor, gains, pan: bool, num_bands: int) -> tuple[float, ...
         if sensor is None:
             raise ValueError("mtf_filter needs a sensor or explicit gains")
         if pan:
-            gains = (get_sensor(sensor, num_bands=None if not _is_generic(sensor) else 1).mtf_pan,) * num_bands
+            gains = (get_sensor(sensor, num_bands=None if not is_generic(sensor) else 1).mtf_pan,) * num_bands
         else:
             gains = tuple(get_sensor(sensor, num_bands=num_bands).mtf_ms)
     if len(gains) != num_bands:
         raise ValueError(f"{len(gains)} MTF gains for {num_bands} bands")
     return gains
-
-
-def _is_generic(sensor) -> bool:
-    if isinstance(sensor, Sensor):
-        return sensor.name == "generic"
-    return str(sensor).lower().replace("_", "").replace(" ", "") in ("generic", "none", "other", "")
 
 
 def mtf_filter(x: torch.Tensor, sensor: str | Sensor | None = None, ratio: int | None = None,
@@ -162,7 +156,7 @@ def mtf_filter(x: torch.Tensor, sensor: str | Sensor | None = None, ratio: int |
         x = x.double()
     g = _resolve_gains(sensor, gains, pan, x.shape[1])
     if ratio is None:
-        ratio = 4 if sensor is None else get_sensor(sensor, num_bands=1 if _is_generic(sensor) else None).ratio
+        ratio = 4 if sensor is None else get_sensor(sensor, num_bands=1 if is_generic(sensor) else None).ratio
     k = mtf_kernel(g, ratio, taps, dtype=x.dtype, device=x.device)
     y = filter_replicate(x, k)
     return y[0] if squeeze else y

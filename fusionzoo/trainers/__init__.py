@@ -1,5 +1,6 @@
-"""Lightning tasks: one per task family, usable with any registered model of that task."""
+"""Lightning tasks, one file per task on a shared :class:`~fusionzoo.trainers.base.BaseTask`."""
 
-from .pansharpening import PansharpeningTask, export_weights
+from .base import BaseTask, export_weights
+from .pansharpening import PansharpeningTask
 
-__all__ = ["PansharpeningTask", "export_weights"]
+__all__ = ["BaseTask", "PansharpeningTask", "export_weights"]

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from ..sensors import get_sensor
+from ...sensors import get_sensor
 
 __all__ = ["Scene", "SceneSource", "PUBLIC_SCENES", "load_scene", "read_mat", "crop_to_ratio"]
 

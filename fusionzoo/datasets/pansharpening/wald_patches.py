@@ -28,7 +28,7 @@ def degrade_scene(scene: Scene) -> tuple[torch.Tensor, torch.Tensor, torch.Tenso
     """(ms_lr, pan_lr, reference) of a scene by Wald's protocol (or as stored, when it has a reference)."""
     if scene.gt is not None:
         return scene.ms, scene.pan, scene.gt
-    from ..ops import degrade
+    from ...ops import degrade
 
     r = scene.ratio
     ms, pan = crop_to_ratio(scene.ms, scene.pan, r, multiple=r)

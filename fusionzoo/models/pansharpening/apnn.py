@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
 from .base import PansharpeningModel, select_layers
 
 __all__ = ["APNN", "checkpoint_filter_fn"]

@@ -13,7 +13,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..weights import BandMismatchError
+from ...weights import BandMismatchError
 
 __all__ = ["PansharpeningModel", "check_pansharpening_inputs", "select_layers"]
 

@@ -18,48 +18,31 @@ converter drops it.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.common import power_of_two_levels
+from ...registry import ArchConfig, register_model
+from ..layers import ResBlock, apply_init, pass_through_init_
 from .base import PansharpeningModel
-from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
-__all__ = ["BDPN", "ResBlock", "checkpoint_filter_fn"]
+__all__ = ["BDPN", "checkpoint_filter_fn"]
 
 
 # --- modules ---------------------------------------------------------------------------------------------
-class ResBlock(nn.Module):
-    """``x + conv2(PReLU(conv1(x)))``, 3x3 "same" convolutions, one PReLU slope (initialised at 0.2)."""
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(width, width, 3, padding=1)
-        self.prelu = nn.PReLU(1, init=0.2)
-        self.conv2 = nn.Conv2d(width, width, 3, padding=1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv2(self.prelu(self.conv1(x)))
-
-
 class BDPN(PansharpeningModel):
     """BDPN for ``bands`` MS bands at ``ratio`` (a power of two >= 2: one pyramid level per x2 step)."""
 
     def __init__(self, bands: int = 8, ratio: int = 4, width: int = 64, num_blocks: int = 10, init: str = "default",
                  **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
-        if ratio < 2 or 2 ** round(math.log2(ratio)) != ratio:
-            raise ValueError(f"BDPN needs a power-of-two ratio >= 2 (2, 4, 8, ...; one x2 PixelShuffle stage per "
-                             f"pyramid level), got {ratio}")
-        self.levels = int(round(math.log2(ratio)))
+        self.levels = power_of_two_levels(ratio, "BDPN", "one x2 PixelShuffle stage per pyramid level")
         self.conv1 = nn.Conv2d(1, width, 3, padding=1)
         # blocks[0] works at the PAN's resolution, blocks[l] at 1 / 2**l of it
-        self.blocks = nn.ModuleList(nn.Sequential(*(ResBlock(width) for _ in range(num_blocks)))
+        self.blocks = nn.ModuleList(nn.Sequential(*(ResBlock(width, prelu=True) for _ in range(num_blocks)))
                                     for _ in range(self.levels))
         self.conv3 = nn.Conv2d(width, bands, 3, padding=1)
         # up[0] acts on the MS itself, up[l] on the result of level l - 1 (coarse to fine)
@@ -118,36 +101,8 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 BDPN_WEIGHTS = (
-    # weights: wv23
-    wald_weights(
-        "bdpn", "wv23", epochs=12, best="epoch 10 of 12", lr="5e-4", init="identity initialisation",
-        sha256="7f8a8d4408fe177a1678e014144015c81fe811668a4f416cb7975dd4a516d474",
-        num_params=1487068,
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8308, "SAM": 8.0835, "ERGAS": 6.3454, "SCC": 0.9023},
-                "full_resolution": {"D_lambda": 0.1374, "D_s": 0.0729, "HQNR": 0.7997},
-            },
-        },
-    ),
-    # weights: wv23 end
-    # weights: vhr4
-    wald_weights(
-        "bdpn", "vhr4", epochs=12, best="epoch 10 of 12", lr="5e-4", init="identity initialisation",
-        sha256="b02ac89a1e148bf6e520555dbc88ba8456f2086a9126a5c13abd411ca90aba44",
-        num_params=1481272,
-        metrics={
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.851, "SAM": 1.835, "ERGAS": 1.2624, "SCC": 0.9467},
-                "full_resolution": {"D_lambda": 0.1247, "D_s": 0.145, "HQNR": 0.7484},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9355, "SAM": 5.1111, "ERGAS": 3.9101, "SCC": 0.9067},
-                "full_resolution": {"D_lambda": 0.0205, "D_s": 0.0661, "HQNR": 0.9148},
-            },
-        },
-    ),
-    # weights: vhr4 end
+    wald_weights("bdpn", "wv23"),
+    wald_weights("bdpn", "vhr4"),
 )
 
 default_cfgs = {

@@ -12,9 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
 from .base import PansharpeningModel, select_layers
 from .wald_weights import wald_weights
 
@@ -51,36 +51,8 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 DICNN_WEIGHTS = (
-    # weights: wv23
-    wald_weights(
-        "dicnn", "wv23", epochs=40, best="epoch 39 of 40", lr="5e-4",
-        sha256="523e8d935ca446e0f6cbf319f46d1de2e9c977b97a8047863a54a6d11520ecb6",
-        num_params=46792,
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8604, "SAM": 5.7248, "ERGAS": 5.0007, "SCC": 0.9341},
-                "full_resolution": {"D_lambda": 0.1323, "D_s": 0.035, "HQNR": 0.8373},
-            },
-        },
-    ),
-    # weights: wv23 end
-    # weights: vhr4
-    wald_weights(
-        "dicnn", "vhr4", epochs=40, best="epoch 39 of 40", lr="5e-4",
-        sha256="e3edbe65d6d9fc8ae559b7f3b96487a0dcaa513bc2a4402f17bb0c36ccb98c14",
-        num_params=42180,
-        metrics={
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.8501, "SAM": 2.0613, "ERGAS": 1.3178, "SCC": 0.9595},
-                "full_resolution": {"D_lambda": 0.1414, "D_s": 0.0749, "HQNR": 0.7944},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.965, "SAM": 3.817, "ERGAS": 2.6756, "SCC": 0.9585},
-                "full_resolution": {"D_lambda": 0.0183, "D_s": 0.0422, "HQNR": 0.9402},
-            },
-        },
-    ),
-    # weights: vhr4 end
+    wald_weights("dicnn", "wv23"),
+    wald_weights("dicnn", "vhr4"),
 )
 
 default_cfgs = {

@@ -13,11 +13,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
+from ..layers import apply_init, pass_through_init_
 from .base import PansharpeningModel
-from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["DRPNN", "checkpoint_filter_fn"]
@@ -74,36 +74,8 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 DRPNN_WEIGHTS = (
-    # weights: wv23
-    wald_weights(
-        "drpnn", "wv23", epochs=20, best="epoch 19 of 20", lr="5e-4", init="identity initialisation",
-        sha256="aeb9a8023b0dbef63f8aa96456cfcf631aa6b44900c2ad2146b08a46064b6733",
-        num_params=433465,
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8801, "SAM": 6.3227, "ERGAS": 5.3633, "SCC": 0.9181},
-                "full_resolution": {"D_lambda": 0.1288, "D_s": 0.0381, "HQNR": 0.838},
-            },
-        },
-    ),
-    # weights: wv23 end
-    # weights: vhr4
-    wald_weights(
-        "drpnn", "vhr4", epochs=20, best="epoch 20 of 20", lr="5e-4", init="identity initialisation",
-        sha256="7d412f9fa7294230e017b7a8c9e26c5795e3efa200fd037e8c7a6a86b34c7f7b",
-        num_params=418365,
-        metrics={
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.8708, "SAM": 1.7723, "ERGAS": 1.142, "SCC": 0.9533},
-                "full_resolution": {"D_lambda": 0.1576, "D_s": 0.1596, "HQNR": 0.708},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9583, "SAM": 4.6767, "ERGAS": 3.0797, "SCC": 0.9434},
-                "full_resolution": {"D_lambda": 0.0203, "D_s": 0.0676, "HQNR": 0.9135},
-            },
-        },
-    ),
-    # weights: vhr4 end
+    wald_weights("drpnn", "wv23"),
+    wald_weights("drpnn", "vhr4"),
 )
 
 default_cfgs = {

@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
+from ..layers import ResBlock
 from .base import PansharpeningModel
-from .layers import ResBlock
 
 __all__ = ["FusionNet", "ResBlock", "checkpoint_filter_fn"]
 

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
+from ..layers import apply_init, pass_through_init_
 from .base import PansharpeningModel, select_layers
-from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["MSDCNN", "checkpoint_filter_fn"]
@@ -86,36 +86,8 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 MSDCNN_WEIGHTS = (
-    # weights: vhr4
-    wald_weights(
-        "msdcnn", "vhr4", epochs=20, best="epoch 20 of 20", lr="5e-4", init="identity initialisation",
-        sha256="4cacd32a44e49332be057c95f32316e41a56b631e51a1f9da920574a80803bcf",
-        num_params=189852,
-        metrics={
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.8728, "SAM": 1.7817, "ERGAS": 1.1914, "SCC": 0.9489},
-                "full_resolution": {"D_lambda": 0.1558, "D_s": 0.1398, "HQNR": 0.7262},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9634, "SAM": 4.4678, "ERGAS": 2.9334, "SCC": 0.9469},
-                "full_resolution": {"D_lambda": 0.0148, "D_s": 0.0618, "HQNR": 0.9243},
-            },
-        },
-    ),
-    # weights: vhr4 end
-    # weights: wv23
-    wald_weights(
-        "msdcnn", "wv23", epochs=20, best="epoch 19 of 20", lr="5e-4", init="identity initialisation",
-        sha256="a035a58c3efd6c5589421641240b6e5a26ff506e9dc35da5196fde3d5782cd05",
-        num_params=228556,
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8748, "SAM": 6.842, "ERGAS": 5.5018, "SCC": 0.9156},
-                "full_resolution": {"D_lambda": 0.093, "D_s": 0.0448, "HQNR": 0.8663},
-            },
-        },
-    ),
-    # weights: wv23 end
+    wald_weights("msdcnn", "vhr4"),
+    wald_weights("msdcnn", "wv23"),
 )
 
 default_cfgs = {

@@ -10,17 +10,16 @@ added to the MS upsampled by the 23-tap interpolator.  83,024 parameters for 8 b
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.common import power_of_two_levels
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
+from ..layers import ResBlock
 from .base import PansharpeningModel
-from .layers import ResBlock
 from .wald_weights import wald_weights
 
 __all__ = ["PanNet", "ResBlock", "high_pass", "checkpoint_filter_fn"]
@@ -42,9 +41,7 @@ class PanNet(PansharpeningModel):
 
     def __init__(self, bands: int = 8, ratio: int = 4, width: int = 32, num_blocks: int = 4, **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
-        if ratio < 2 or 2 ** round(math.log2(ratio)) != ratio:
-            raise ValueError(f"PanNet needs a power-of-two ratio >= 2 (2, 4, 8, ...; its transposed convolution "
-                             f"has stride = ratio and padding = ratio / 2), got {ratio}")
+        power_of_two_levels(ratio, "PanNet", "its transposed convolution has stride = ratio and padding = ratio / 2")
         self.deconv = nn.ConvTranspose2d(bands, bands, 2 * ratio, stride=ratio, padding=ratio // 2)
         self.conv1 = nn.Conv2d(bands + 1, width, 3, padding=1)
         self.blocks = nn.Sequential(*(ResBlock(width) for _ in range(num_blocks)))
@@ -81,36 +78,8 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 PANNET_WEIGHTS = (
-    # weights: wv23
-    wald_weights(
-        "pannet", "wv23", epochs=40, best="epoch 40 of 40", lr="5e-4",
-        sha256="754824a6355a0b180f75e351162ed0d29c3e2cc93e759fa6ff468a22d3f77871",
-        num_params=83024,
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8795, "SAM": 6.5005, "ERGAS": 5.5795, "SCC": 0.9224},
-                "full_resolution": {"D_lambda": 0.053, "D_s": 0.0462, "HQNR": 0.9033},
-            },
-        },
-    ),
-    # weights: wv23 end
-    # weights: vhr4
-    wald_weights(
-        "pannet", "vhr4", epochs=40, best="epoch 39 of 40", lr="5e-4",
-        sha256="18d312db772f0e25451da99178814c72fb0d6e917f7f60d2301a9552ab683c05",
-        num_params=77640,
-        metrics={
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.869, "SAM": 1.8416, "ERGAS": 1.192, "SCC": 0.9485},
-                "full_resolution": {"D_lambda": 0.1044, "D_s": 0.1265, "HQNR": 0.7823},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9612, "SAM": 4.3871, "ERGAS": 2.9811, "SCC": 0.947},
-                "full_resolution": {"D_lambda": 0.0188, "D_s": 0.0484, "HQNR": 0.9336},
-            },
-        },
-    ),
-    # weights: vhr4 end
+    wald_weights("pannet", "wv23"),
+    wald_weights("pannet", "vhr4"),
 )
 
 default_cfgs = {

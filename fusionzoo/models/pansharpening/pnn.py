@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
+from ...builder import build_model
+from ...ops.interp import interp23tap
+from ...registry import ArchConfig, register_model
+from ..layers import apply_init, pass_through_init_
 from .base import PansharpeningModel, select_layers
-from .layers import apply_init, pass_through_init_
 from .wald_weights import wald_weights
 
 __all__ = ["PNN", "checkpoint_filter_fn"]
@@ -72,36 +72,8 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 # --- configs ----------------------------------------------------------------------------------------------
 PNN_WEIGHTS = (
-    # weights: wv23
-    wald_weights(
-        "pnn", "wv23", epochs=40, best="epoch 40 of 40", lr="5e-4", init="identity initialisation",
-        sha256="1f273b976c01ebe2c4588c7fdf8ae83c5260c49cd12e56897e440ccf79335a3c",
-        num_params=104360,
-        metrics={
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8649, "SAM": 6.1025, "ERGAS": 5.7533, "SCC": 0.9103},
-                "full_resolution": {"D_lambda": 0.0791, "D_s": 0.0481, "HQNR": 0.8766},
-            },
-        },
-    ),
-    # weights: wv23 end
-    # weights: vhr4
-    wald_weights(
-        "pnn", "vhr4", epochs=40, best="epoch 39 of 40", lr="5e-4", init="identity initialisation",
-        sha256="9a38d6e31ef76aaed2a2143c74ade0ccf3d061da662316ce520a4721a4b51c7e",
-        num_params=80420,
-        metrics={
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.851, "SAM": 1.7093, "ERGAS": 1.1924, "SCC": 0.9509},
-                "full_resolution": {"D_lambda": 0.1483, "D_s": 0.1367, "HQNR": 0.7352},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9615, "SAM": 4.3167, "ERGAS": 2.9737, "SCC": 0.9498},
-                "full_resolution": {"D_lambda": 0.0174, "D_s": 0.048, "HQNR": 0.9355},
-            },
-        },
-    ),
-    # weights: vhr4 end
+    wald_weights("pnn", "wv23"),
+    wald_weights("pnn", "vhr4"),
 )
 
 default_cfgs = {

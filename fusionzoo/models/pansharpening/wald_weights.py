@@ -17,11 +17,12 @@ keeps its own numbers and calls :func:`wald_weights`, so the data descriptions l
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
-from ..weights import Weights
+from ...results import load_result
+from ...weights import Weights
 
-__all__ = ["wald_weights", "BASELINES", "BASELINE_SCORES", "EVAL_SCENES", "TRAIN_SCENES", "LICENSE"]
+__all__ = ["wald_weights", "BASELINES", "EVAL_SCENES", "TRAIN_SCENES", "LICENSE"]
 
 GRIP_TERMS = "GRIP-UNINA: non-profit use only, cite the source"
 LICENSE = "cc-by-nc-sa-4.0"  # share-alike (SpaceNet) and non-commercial (GRIP-UNINA) training data
@@ -86,83 +87,6 @@ _SENSOR = {
                          "product by 255); inputs and output in [0, 1]"),
 }
 
-# Scores of the baselines on the held-out images, the same for every network (scripts/record_weights.py
-# --write-baselines measures and writes them).
-BASELINE_SCORES: dict[str, dict[str, Any]] = {
-    # baselines: wv23
-    "wv23": {
-        "exp": {
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.7142, "SAM": 6.1582, "ERGAS": 8.629, "SCC": 0.7524},
-                "full_resolution": {"D_lambda": 0.0399, "D_s": 0.1982, "HQNR": 0.7698},
-            },
-        },
-        "mtf_glp_hpm": {
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8994, "SAM": 5.2131, "ERGAS": 4.8639, "SCC": 0.9376},
-                "full_resolution": {"D_lambda": 0.0872, "D_s": 0.0485, "HQNR": 0.8685},
-            },
-        },
-        "bt_h": {
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8994, "SAM": 5.0053, "ERGAS": 4.9416, "SCC": 0.9379},
-                "full_resolution": {"D_lambda": 0.0981, "D_s": 0.0493, "HQNR": 0.8574},
-            },
-        },
-        "gsa": {
-            "wv3_cdif": {
-                "reduced_resolution": {"Q2n": 0.8907, "SAM": 5.537, "ERGAS": 5.1243, "SCC": 0.925},
-                "full_resolution": {"D_lambda": 0.0891, "D_s": 0.048, "HQNR": 0.8672},
-            },
-        },
-    },
-    # baselines: wv23 end
-    # baselines: vhr4
-    "vhr4": {
-        "exp": {
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.5844, "SAM": 1.8573, "ERGAS": 1.8609, "SCC": 0.8615},
-                "full_resolution": {"D_lambda": 0.0318, "D_s": 0.1866, "HQNR": 0.7875},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.7681, "SAM": 4.718, "ERGAS": 5.9381, "SCC": 0.7647},
-                "full_resolution": {"D_lambda": 0.0289, "D_s": 0.1439, "HQNR": 0.8314},
-            },
-        },
-        "mtf_glp_hpm": {
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.8607, "SAM": 1.613, "ERGAS": 1.222, "SCC": 0.9643},
-                "full_resolution": {"D_lambda": 0.0469, "D_s": 0.0805, "HQNR": 0.8764},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9793, "SAM": 2.7045, "ERGAS": 2.116, "SCC": 0.9722},
-                "full_resolution": {"D_lambda": 0.0119, "D_s": 0.056, "HQNR": 0.9327},
-            },
-        },
-        "bt_h": {
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.9047, "SAM": 1.6327, "ERGAS": 0.9867, "SCC": 0.9668},
-                "full_resolution": {"D_lambda": 0.1231, "D_s": 0.0959, "HQNR": 0.7929},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9793, "SAM": 2.8714, "ERGAS": 2.1097, "SCC": 0.9726},
-                "full_resolution": {"D_lambda": 0.0114, "D_s": 0.0487, "HQNR": 0.9404},
-            },
-        },
-        "gsa": {
-            "qb_abfnet_test": {
-                "reduced_resolution": {"Q2n": 0.9187, "SAM": 1.5003, "ERGAS": 0.9353, "SCC": 0.9699},
-                "full_resolution": {"D_lambda": 0.1448, "D_s": 0.1326, "HQNR": 0.7418},
-            },
-            "pleiades_cdif": {
-                "reduced_resolution": {"Q2n": 0.9761, "SAM": 3.1582, "ERGAS": 2.2666, "SCC": 0.9609},
-                "full_resolution": {"D_lambda": 0.0113, "D_s": 0.0515, "HQNR": 0.9378},
-            },
-        },
-    },
-    # baselines: vhr4 end
-}
-
 _RECIPE = ("Wald's protocol on each full-resolution training scene (MS filtered with the sensor's MTF-matched "
            "Gaussian and decimated by 4, PAN reduced by MATLAB-style bicubic resize; the original MS is the "
            "reference); 64x64 PAN patches every 8 pixels inside 128x128 blocks dealt 80/10/10 to "
@@ -171,15 +95,18 @@ _RECIPE = ("Wald's protocol on each full-resolution training scene (MS filtered 
            "validation loss is shipped ({best}). Evaluation images are never seen in training.")
 
 
-def wald_weights(arch: str, tag: str, *, metrics: Mapping[str, Any], sha256: str,
-                 num_params: int, epochs: int, best: str, lr: str = "5e-4", init: str = "default initialisation",
-                 ratio: int = 4) -> Weights:
-    """The ``Weights`` record of ``arch.tag`` (``tag`` ``"wv23"`` or ``"vhr4"``) trained by the fusionzoo
-    recipe ``configs/pansharpening/<arch>_<tag>.yaml``."""
+def wald_weights(arch: str, tag: str, ratio: int = 4) -> Weights:
+    """The ``Weights`` record of ``arch.tag`` (``tag`` ``"wv23"`` or ``"vhr4"``) trained by the fusionzoo recipe
+    ``configs/pansharpening/<arch>_<tag>.yaml``; its measured numbers (sha256, parameters, what the run did,
+    held-out scores) come from ``fusionzoo/results/pansharpening/<arch>.<tag>.json`` and the baselines' scores
+    from ``baselines.<tag>.json``, which ``scripts/record_weights.py`` writes."""
     s = _SENSOR[tag]
+    rec = load_result("pansharpening", f"{arch}.{tag}")
+    run = dict(rec["training"])
+    run.setdefault("init", "default initialisation")
     return Weights(
         tag=tag, ratio=ratio, normalization="none beyond the scaling",
-        train_data=TRAIN_SCENES[tag], eval_data=EVAL_SCENES[tag], metrics=metrics, baselines=BASELINE_SCORES[tag],
-        num_params=num_params, license=LICENSE, recipe=f"configs/pansharpening/{arch}_{tag}.yaml", sha256=sha256,
-        hf_revision="v0.1.0", model_kwargs={"bands": len(s["bands"]), "ratio": ratio},
-        description=_RECIPE.format(init=init, lr=lr, epochs=epochs, best=best), **s)
+        train_data=TRAIN_SCENES[tag], eval_data=EVAL_SCENES[tag], metrics=rec["metrics"],
+        baselines=load_result("pansharpening", f"baselines.{tag}"), num_params=rec["num_params"], license=LICENSE,
+        recipe=f"configs/pansharpening/{arch}_{tag}.yaml", sha256=rec["sha256"], hf_revision="v0.1.0",
+        model_kwargs={"bands": len(s["bands"]), "ratio": ratio}, description=_RECIPE.format(**run), **s)

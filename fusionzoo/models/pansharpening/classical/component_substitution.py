@@ -27,24 +27,26 @@ from typing import Sequence
 
 import torch
 
-from ..builder import build_model
-from ..ops import decimate_nearest, filter_replicate, interp23tap, mtf_filter, mtf_kernel, resize_matrix
-from ..registry import ArchConfig, register_model
-from ..sensors import Sensor, get_sensor
-from .base import PansharpeningModel
+from ....builder import build_model
+from ....ops import (
+    decimate_nearest,
+    filter_replicate,
+    interp23tap,
+    mtf_filter,
+    mtf_kernel,
+    resize_matrix,
+)
+from ....ops.common import MATLAB_EPS as _EPS
+from ....ops.common import power_of_two_levels
+from ....registry import ArchConfig, register_model
+from ....sensors import Sensor, get_sensor
+from ..base import PansharpeningModel
 
 __all__ = ["BT", "BTH", "IHS", "GIHS", "PCA", "GS", "GSA", "CGSA", "BDSD", "BDSDPC", "PRACS"]
 
 _F64 = torch.float64
-_EPS = 2.220446049250313e-16  # MATLAB eps
 
 # ----------------------------------------------------------------------------------------- helpers
-
-
-def _check_ratio(ratio: int) -> None:
-    if ratio < 2 or 2 ** round(math.log2(ratio)) != ratio:
-        raise ValueError(f"the toolbox's CS methods take the MS upsampled by interp23tap, which needs a "
-                         f"power-of-two ratio (2, 4, 8, ...), got {ratio}")
 
 
 def _mean(x: torch.Tensor) -> torch.Tensor:
@@ -395,7 +397,7 @@ class _CS(PansharpeningModel):
     def __init__(self, ratio: int = 4, bands: int | None = None, sensor: str | Sensor | None = None,
                  **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
-        _check_ratio(self.ratio)
+        power_of_two_levels(self.ratio, "the toolbox's CS methods", "they take the MS upsampled by interp23tap")
         if sensor is not None and not (isinstance(sensor, str) and sensor.lower() in ("generic", "none", "other")):
             s = get_sensor(sensor)  # unknown names raise here, with the list of known ones
             if self.num_bands is not None and self.num_bands != s.num_bands:

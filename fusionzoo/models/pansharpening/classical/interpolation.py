@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import torch
 
-from ..builder import build_model
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
-from .base import PansharpeningModel
+from ....builder import build_model
+from ....ops.interp import interp23tap
+from ....registry import ArchConfig, register_model
+from ..base import PansharpeningModel
 
 __all__ = ["EXP"]
 

@@ -39,17 +39,18 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ..builder import build_model
-from ..ops import filter_replicate, fwind1, imresize, mtf_kernel, nearest_indices
-from ..ops.interp import interp23tap
-from ..registry import ArchConfig, register_model
-from ..sensors import Sensor, get_sensor
-from .base import PansharpeningModel
+from ....builder import build_model
+from ....ops import filter_replicate, fwind1, imresize, mtf_kernel, nearest_indices
+from ....ops.common import MATLAB_EPS as _EPS
+from ....ops.common import power_of_two_levels
+from ....ops.interp import interp23tap
+from ....registry import ArchConfig, register_model
+from ....sensors import Sensor, get_sensor, is_generic
+from ..base import PansharpeningModel
 
 __all__ = ["HPF", "SFIM", "Indusion", "ATWT", "ATWTM2", "ATWTM3", "AWLP", "MTFGLP", "MTFGLPHPM",
            "MTFGLPHPMR", "MTFGLPFS", "MTFGLPCBD", "DWT", "UDWT", "WAVELETS", "interp23", "mtf_lowpass_decimated"]
 
-_EPS = 2.220446049250313e-16  # MATLAB eps, as the toolbox adds it to denominators
 
 # --- 1-D filtering along one dimension (slices, no per-pixel loops) ---------------------------------------
 
@@ -156,9 +157,7 @@ def _up2(x: torch.Tensor, dim: int, taps: Sequence[float], first: bool) -> torch
 
 
 def _check_pow2(ratio: int) -> int:
-    if ratio < 2 or 2 ** round(math.log2(ratio)) != ratio:
-        raise ValueError(f"this method needs a power-of-two ratio (2, 4, 8, ...), got {ratio}")
-    return int(round(math.log2(ratio)))
+    return power_of_two_levels(ratio)
 
 
 def interp23(x: torch.Tensor, ratio: int) -> torch.Tensor:
@@ -384,7 +383,7 @@ class _MRA(PansharpeningModel):
                  **kwargs) -> None:
         super().__init__(bands=bands, ratio=ratio, **kwargs)
         self.levels = _check_pow2(self.ratio)
-        if not isinstance(sensor, Sensor) and str(sensor).lower() not in ("generic", "none", "other", ""):
+        if not is_generic(sensor):
             get_sensor(sensor)  # rejects unknown names now
         self.sensor = sensor
 
