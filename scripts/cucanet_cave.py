@@ -17,7 +17,7 @@ hard-coded).  Bicubic upsampling of the LR-HS (clamped to [0, 1]) is the baselin
     python scripts/cucanet_cave.py --protocol full --device cuda -o runs/cucanet/full.json
     python scripts/cucanet_cave.py --protocol reduced --iterations 40 --threads 2 -o runs/cucanet/reduced.json
 
-Reading the authors' ``.xls`` needs ``xlrd`` (``pip install xlrd``); ``--srf`` also takes a ``.npy`` table
+The authors' ``.xls`` is read by :func:`fusionzoo.degradation.read_srf`; ``--srf`` also takes a ``.npy`` table
 (rows = the 31 HS bands, columns = the MS bands).
 """
 
@@ -72,12 +72,9 @@ def read_srf(path: Path) -> np.ndarray:
     if path.suffix == ".npy":
         a = np.load(path).astype(np.float64)
     else:
-        try:
-            import xlrd
-        except ImportError as e:  # pragma: no cover - depends on the environment
-            raise SystemExit(f"reading {path.name} needs xlrd (pip install xlrd), or pass --srf TABLE.npy") from e
-        sheet = xlrd.open_workbook(str(path)).sheets()[0]
-        a = np.array([sheet.col_values(j) for j in range(1, sheet.ncols)], dtype=np.float64).T
+        from fusionzoo.degradation import read_srf as read_table  # reads the .xls without xlrd
+
+        a = np.asarray(read_table(path).responses, dtype=np.float64)
     return a / a.sum(axis=0, keepdims=True)
 
 

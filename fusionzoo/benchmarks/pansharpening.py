@@ -226,8 +226,6 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
         protocols: ``"reduced"`` and / or ``"full"``.
         log: progress messages (``None`` for silence).
     """
-    from ..datasets.pansharpening.wald_patches import degrade_scene
-
     say = log or (lambda s: None)
     device = torch.device(device)
     names = benchmark_methods("pansharpening", models)
@@ -235,13 +233,29 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
         "device": str(device), "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
         "torch": torch.__version__, "machine": platform.machine(), "max_full_size": max_full_size,
         "methods": names, "date": _dt.date.today().isoformat(), "root": str(root)})
-    scene_list: list[Scene] = []
+    scene_list = _load_scenes(scenes, root, res, say)
+    cache: dict[str, Any] = {}
+    t_start = time.perf_counter()
+    for scene in scene_list:
+        if "reduced" in protocols:
+            _reduced_rows(scene, names, cache, device, res, say)
+        if "full" in protocols:
+            _full_rows(scene, names, cache, device, max_full_size, res, say)
+    res.settings["total_seconds"] = time.perf_counter() - t_start
+    say(f"done in {res.settings['total_seconds']:.0f} s")
+    return res
+
+
+
+def _load_scenes(scenes, root, res: BenchmarkResult, say) -> list[Scene]:
+    """The scenes to run (names read from ``root``; by default the catalogue, missing files listed as skipped)."""
+    out: list[Scene] = []
     for s in (list(PUBLIC_SCENES) if scenes is None else scenes):
         if isinstance(s, Scene):
-            scene_list.append(s)
+            out.append(s)
             continue
         try:
-            scene_list.append(load_scene(s, root))
+            out.append(load_scene(s, root))
         except FileNotFoundError as e:
             if scenes is not None:
                 raise
@@ -249,52 +263,58 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
             say(f"skip {s}: {e}")
         if s in PUBLIC_SCENES and PUBLIC_SCENES[s].note:
             res.scene_notes[s] = PUBLIC_SCENES[s].note
-    cache: dict[str, Any] = {}
-    t_start = time.perf_counter()
-    for scene in scene_list:
-        C = scene.ms.shape[0]
-        base = {"scene": scene.name, "sensor": scene.sensor, "bands": C, "bit_depth": scene.bit_depth,
-                "ratio": scene.ratio}
-        if "reduced" in protocols:
-            ms_lr, pan_lr, gt = degrade_scene(scene)
-            protocol = "as stored" if scene.gt is not None else "Wald-degraded"
-            if min(pan_lr.shape[-2:]) < sum(BORDER) + BLOCK:
-                res.skipped_scenes.append((scene.name, f"reduced resolution: PAN {_size(pan_lr)} too small for "
-                                                       f"the {BORDER[0]}/{BORDER[1]}-pixel border cut and "
-                                                       f"{BLOCK}x{BLOCK} Q2n blocks"))
-            else:
-                say(f"{scene.name}: reduced resolution ({protocol}), PAN {_size(pan_lr)}, {len(names)} methods")
-                for name in names:
-                    fused, dt, note = _run_one(name, cache, ms_lr, pan_lr, scene, device)
-                    row = {**base, "protocol": protocol, "pan_size": _size(pan_lr), "method": name,
-                           "kind": _kind(name), "note": note}
-                    if fused is not None:
-                        row.update(reduced_scores(fused, gt, scene.bit_depth, scene.ratio))
-                        row.update(seconds=dt, mpix_per_s=pan_lr.shape[-1] * pan_lr.shape[-2] / 1e6 / max(dt, 1e-9))
-                    res.reduced.append(row)
-        if "full" in protocols:
-            try:
-                ms, pan = crop_full_resolution(scene, max_full_size)
-            except ValueError as e:
-                res.skipped_scenes.append((scene.name, f"full resolution: {e}"))
-                continue
-            full_size = f"{_size(pan)} of {_size(scene.pan)}" if pan.shape != scene.pan.shape else _size(pan)
-            if scene.gt is not None:
-                full_size += " (input pair)"
-            say(f"{scene.name}: full resolution, PAN {full_size}, {len(names)} methods")
-            ms_up = upsample_ms(ms, scene.ratio)
-            for name in names:
-                fused, dt, note = _run_one(name, cache, ms, pan, scene, device)
-                row = {**base, "protocol": "full resolution", "pan_size": full_size, "method": name,
-                       "kind": _kind(name), "note": note}
-                if fused is not None:
-                    row.update(full_scores(fused, ms_up, pan, scene.sensor, scene.bit_depth, scene.ratio))
-                    row.update(seconds=dt, mpix_per_s=pan.shape[-1] * pan.shape[-2] / 1e6 / max(dt, 1e-9))
-                res.full.append(row)
-    res.settings["total_seconds"] = time.perf_counter() - t_start
-    say(f"done in {res.settings['total_seconds']:.0f} s")
-    return res
+    return out
 
+
+def _base_row(scene: Scene) -> dict[str, Any]:
+    return {"scene": scene.name, "sensor": scene.sensor, "bands": scene.ms.shape[0], "bit_depth": scene.bit_depth,
+            "ratio": scene.ratio}
+
+
+def _reduced_rows(scene: Scene, names: Sequence[str], cache: dict, device: torch.device, res: BenchmarkResult,
+                  say) -> None:
+    """Reduced resolution: the scene's reference pair as stored, or Wald-degraded; scored against the reference."""
+    from ..datasets.pansharpening.wald_patches import degrade_scene
+
+    ms_lr, pan_lr, gt = degrade_scene(scene)
+    protocol = "as stored" if scene.gt is not None else "Wald-degraded"
+    if min(pan_lr.shape[-2:]) < sum(BORDER) + BLOCK:
+        res.skipped_scenes.append((scene.name, f"reduced resolution: PAN {_size(pan_lr)} too small for the "
+                                               f"{BORDER[0]}/{BORDER[1]}-pixel border cut and {BLOCK}x{BLOCK} Q2n "
+                                               f"blocks"))
+        return
+    say(f"{scene.name}: reduced resolution ({protocol}), PAN {_size(pan_lr)}, {len(names)} methods")
+    for name in names:
+        fused, dt, note = _run_one(name, cache, ms_lr, pan_lr, scene, device)
+        row = {**_base_row(scene), "protocol": protocol, "pan_size": _size(pan_lr), "method": name,
+               "kind": _kind(name), "note": note}
+        if fused is not None:
+            row.update(reduced_scores(fused, gt, scene.bit_depth, scene.ratio))
+            row.update(seconds=dt, mpix_per_s=pan_lr.shape[-1] * pan_lr.shape[-2] / 1e6 / max(dt, 1e-9))
+        res.reduced.append(row)
+
+
+def _full_rows(scene: Scene, names: Sequence[str], cache: dict, device: torch.device, max_full_size: int | None,
+               res: BenchmarkResult, say) -> None:
+    """Full resolution: the input pair's centre crop, scored without reference."""
+    try:
+        ms, pan = crop_full_resolution(scene, max_full_size)
+    except ValueError as e:
+        res.skipped_scenes.append((scene.name, f"full resolution: {e}"))
+        return
+    full_size = f"{_size(pan)} of {_size(scene.pan)}" if pan.shape != scene.pan.shape else _size(pan)
+    if scene.gt is not None:
+        full_size += " (input pair)"
+    say(f"{scene.name}: full resolution, PAN {full_size}, {len(names)} methods")
+    ms_up = upsample_ms(ms, scene.ratio)
+    for name in names:
+        fused, dt, note = _run_one(name, cache, ms, pan, scene, device)
+        row = {**_base_row(scene), "protocol": "full resolution", "pan_size": full_size, "method": name,
+               "kind": _kind(name), "note": note}
+        if fused is not None:
+            row.update(full_scores(fused, ms_up, pan, scene.sensor, scene.bit_depth, scene.ratio))
+            row.update(seconds=dt, mpix_per_s=pan.shape[-1] * pan.shape[-2] / 1e6 / max(dt, 1e-9))
+        res.full.append(row)
 
 # ------------------------------------------------------------------------------------------------ tables
 def _settings_line(res: BenchmarkResult) -> str:

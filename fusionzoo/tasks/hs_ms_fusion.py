@@ -78,6 +78,8 @@ class HSMSFusionTask(Task):
         parser.add_argument("--hs-scale", type=float, metavar="S", help="divide the HS by S (default: see --help)")
         parser.add_argument("--ms-scale", type=float, metavar="S", help="divide the MS by S")
         parser.add_argument("--ratio", type=int, help="resolution ratio (super-resolution models: default theirs)")
+        parser.add_argument("--ignore-georef", action="store_true",
+                            help="pair HS and MS by their sizes alone, without checking their georeference")
         parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
         parser.add_argument("-o", "--output", required=True, metavar="OUT.tif",
                             help="output GeoTIFF (float32, HS scale); a quicklook PNG is written beside it")
@@ -97,7 +99,11 @@ class HSMSFusionTask(Task):
         inputs = {"hs": torch.from_numpy(hs.astype(np.float32) / hs_scale)[None]}
         meta = hs_meta
         if getattr(args, "ms", None):
+            from ..datasets.hs_ms_fusion import check_hs_ms_georeference
+
             ms, meta = read_geotiff(args.ms, "MS image")
+            check_hs_ms_georeference(hs.shape[-2:], ms.shape[-2:], hs_meta, meta, args.ratio,
+                                     check_georef=not args.ignore_georef)
             ms_scale, _ = scale_of(ms, args.ms_scale)
             inputs["ms"] = torch.from_numpy(ms.astype(np.float32) / ms_scale)[None]
         kwargs = {"ratio": args.ratio} if args.ratio else {}
@@ -109,8 +115,12 @@ class HSMSFusionTask(Task):
         arr = (fused[0].cpu().numpy() * hs_scale).astype(np.float32)
         transform = meta.get("transform") if "ms" in inputs else None
         names = [d or f"band_{i + 1}" for i, d in enumerate(hs_meta.get("descriptions") or [None] * arr.shape[0])]
+        wl = getattr(getattr(model, "pretrained_cfg", None), "wavelengths", None) or getattr(model, "wavelengths", None)
+        tags = {"FUSIONZOO_MODEL": name, "HS_SCALE": hs_scale}
+        if wl and len(wl) == arr.shape[0]:
+            tags["WAVELENGTHS_NM"] = ",".join(f"{x:g}" for x in wl)
         write_geotiff(out, arr, meta.get("crs") if "ms" in inputs else None, transform, "float32",
-                      band_names=names, tags={"FUSIONZOO_MODEL": name, "HS_SCALE": hs_scale})
+                      band_names=names, tags=tags)
         try:
             quicklook(arr, rgb_indexes_for(arr.shape[0], None), out.with_suffix(".png"))
         except BaseException:

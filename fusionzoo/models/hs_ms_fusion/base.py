@@ -55,6 +55,9 @@ def check_hs_ms_inputs(hs: torch.Tensor, ms: torch.Tensor | None, ratio: int | N
         if H % h or W % w or H // h != W // w:
             raise ValueError(f"ms size {H}x{W} is not an integer multiple of the hs size {h}x{w}; crop the pair so "
                              f"that it is")
+        if H == h:
+            raise ValueError(f"ms and hs have the same size {h}x{w}: the MS must be finer than the HS (ratio >= 2); "
+                             f"check that the inputs are not swapped")
     elif (H, W) != (ratio * h, ratio * w):
         raise ValueError(f"ms size {H}x{W} must be ratio {ratio} times the hs size {h}x{w} (expected "
                          f"{ratio * h}x{ratio * w}); crop the pair so that it matches")

@@ -76,9 +76,9 @@ def test_shared_xls_supports():
     xls = SHARED / "data" / "hsms" / "srf" / "nikon_d700" / "nikon_d700_bgr_order.xls"
     if not xls.is_file():
         pytest.skip(f"{xls} absent (shared data not mounted)")
-    xlrd = pytest.importorskip("xlrd", reason="reading the authors' .xls needs xlrd")
-    sheet = xlrd.open_workbook(str(xls)).sheets()[0]
-    table = np.array([sheet.col_values(j) for j in range(1, sheet.ncols)]).T
+    from fusionzoo.degradation import read_srf
+
+    table = read_srf(xls).responses  # (31 HS bands, 3 MS bands) in the file's B, G, R order
     assert srf_supports(table) == [(0, 11), (5, 30), (16, 30)]
     assert n_params(CUCaNet(ratio=32, hs_size=(16, 16), srf=table)) == 1_010_230
 
