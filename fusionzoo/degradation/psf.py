@@ -2,8 +2,9 @@
 
 A :class:`PSF` is a 2-D kernel (float64, normalised to sum 1 unless asked otherwise) with a name and the
 parameters that made it.  Constructors: :func:`gaussian_psf` (by ``sigma`` or ``fwhm``, MATLAB
-``fspecial('gaussian')`` conventions), :func:`box_psf`, :func:`starck_murtagh_psf` (the B3-spline kernel of
-HySure's demos) and :func:`measured_psf` (any array).
+``fspecial('gaussian')`` conventions; the bare kernel is :func:`fspecial_gaussian`, the one Gaussian kernel
+of fusionzoo: the HS-MS methods and the pansharpening MTF filters use it too), :func:`box_psf`,
+:func:`starck_murtagh_psf` (the B3-spline kernel of HySure's demos) and :func:`measured_psf` (any array).
 
 The operators act on (B, C, H, W) tensors (or (C, H, W)), in the input's dtype and device:
 
@@ -38,7 +39,8 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    "PSF", "gaussian_psf", "box_psf", "starck_murtagh_psf", "measured_psf", "fwhm_to_sigma", "sigma_to_fwhm",
+    "PSF", "fspecial_gaussian", "gaussian_psf", "box_psf", "starck_murtagh_psf", "measured_psf", "fwhm_to_sigma",
+    "sigma_to_fwhm",
     "blur", "decimate", "blur_decimate", "gaussian_down_sample", "crop_to_multiple", "resolve_phase",
     "BOUNDARIES",
 ]
@@ -103,11 +105,28 @@ def _pair(v, what: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
+def fspecial_gaussian(size: int | Sequence[int], sigma: float, dtype: torch.dtype = torch.float64,
+                      device: torch.device | str | None = None, normalise: bool = True) -> torch.Tensor:
+    """MATLAB ``fspecial('gaussian', size, sigma)``: an isotropic Gaussian on a ``size`` (int or (rows, cols))
+    grid centred at ``(size - 1) / 2`` (between pixels for an even size), values below ``eps * max`` set to 0,
+    normalised to sum 1 (``normalise=False``: the raw samples of ``exp(-d^2 / (2 sigma^2))``).  Computed in
+    float64 numpy (so numpy callers, e.g. the pansharpening MTF filters of :mod:`fusionzoo.ops.mtf`, get the
+    same bits through ``.numpy()``), returned as a tensor of ``dtype`` on ``device``.  No argument checks:
+    :func:`gaussian_psf` is the checked entry point."""
+    kh, kw = (size, size) if not isinstance(size, (tuple, list)) else size
+    ry = np.arange(kh, dtype=np.float64) - (kh - 1) / 2.0
+    rx = np.arange(kw, dtype=np.float64) - (kw - 1) / 2.0
+    g = np.exp(-(rx[None, :] ** 2 + ry[:, None] ** 2) / (2.0 * sigma * sigma))
+    g[g < np.finfo(np.float64).eps * g.max()] = 0.0
+    return torch.as_tensor(g / g.sum() if normalise else g, dtype=dtype, device=device)
+
+
 def gaussian_psf(size: int | Sequence[int], sigma: float | None = None, *, fwhm: float | None = None,
                  normalise: bool = True) -> PSF:
     """Isotropic Gaussian on a ``size`` (int or (rows, cols)) grid centred at ``(size - 1) / 2``, given by
-    ``sigma`` or by ``fwhm`` (pixels), exactly as MATLAB ``fspecial('gaussian', size, sigma)``: values below
-    ``eps * max`` are set to 0, then the kernel is normalised to sum 1 (``normalise=False`` keeps the peak 1).
+    ``sigma`` or by ``fwhm`` (pixels), exactly as MATLAB ``fspecial('gaussian', size, sigma)``
+    (:func:`fspecial_gaussian`): values below ``eps * max`` are set to 0, then the kernel is normalised to
+    sum 1 (``normalise=False`` keeps the peak 1).
     The kernel is truncated to the grid, so its effective FWHM is smaller than asked when the grid is
     narrower than about 3 sigma either side."""
     if (sigma is None) == (fwhm is None):
@@ -116,12 +135,7 @@ def gaussian_psf(size: int | Sequence[int], sigma: float | None = None, *, fwhm:
     if not s > 0 or not math.isfinite(s):
         raise ValueError(f"the Gaussian PSF needs a positive finite width, got sigma={s}")
     kh, kw = _pair(size, "the Gaussian PSF size")
-    y = torch.arange(kh, dtype=torch.float64) - (kh - 1) / 2
-    x = torch.arange(kw, dtype=torch.float64) - (kw - 1) / 2
-    k = torch.exp(-(y[:, None] ** 2 + x[None, :] ** 2) / (2.0 * s * s))
-    k = torch.where(k < torch.finfo(torch.float64).eps * k.max(), torch.zeros_like(k), k)
-    if normalise:
-        k = k / k.sum()
+    k = fspecial_gaussian((kh, kw), s, normalise=normalise)
     params = {"size": (kh, kw), "sigma": s}
     if fwhm is not None:
         params["fwhm"] = float(fwhm)
@@ -337,31 +351,36 @@ def blur_decimate(x: torch.Tensor, psf: PSF, ratio: int, phase: float | str = "c
 
 
 def gaussian_down_sample(x: torch.Tensor, ratio: int) -> torch.Tensor:
-    """The Yokoya toolbox's ``gaussian_down_sample(data, w)`` (CNMF, used by its SRF estimate and by the
-    demo's simulation): a Gaussian PSF with FWHM = ``ratio`` (sigma = ratio / 2.35482) centred on each
-    disjoint ``ratio x ratio`` block.  Interior blocks use a ``2 ratio`` (even ratio) or ``2 ratio - 1`` (odd)
-    square kernel; blocks on the image border use the ``ratio x ratio`` kernel restricted to the block (each
-    ``fspecial`` kernel normalised to sum 1), so no padding is involved.  Rows/columns beyond
-    ``floor(H / ratio) * ratio`` are ignored, as in the toolbox."""
+    """The Yokoya toolbox's ``gaussian_down_sample(data, w)`` (CNMF, used by its SRF estimate ``estR``, by
+    GLP-HS, by HySure's and FUSE's toolbox wrappers and by the demo's simulation): (B, C, H, W) or (C, H, W)
+    -> (..., H // ratio, W // ratio), in the input's dtype (integers: float64).
+
+    A Gaussian PSF with FWHM = ``ratio`` (sigma = ratio / 2.35482, the toolbox's constant) centred on each
+    disjoint ``ratio x ratio`` block.  Interior blocks use a ``2 ratio`` (even ratio) or ``2 ratio - 1``
+    (odd) square kernel over the window centred on the block (it reaches into the neighbouring blocks);
+    blocks on the image border use the ``ratio x ratio`` kernel restricted to the block (each
+    :func:`fspecial_gaussian` kernel normalised to sum 1), so no padding is involved.  Rows/columns beyond
+    ``floor(H / ratio) * ratio`` are ignored, as in the toolbox.  Linear; constants are kept."""
     x4, sq = _as4d(x)
     r = _check_ratio(ratio)
-    H, W = x4.shape[-2:]
+    B, C, H, W = x4.shape
     hy, hx = H // r, W // r
     if hy < 1 or hx < 1:
         raise ValueError(f"image {H} x {W} is smaller than one {r} x {r} block")
-    x4 = x4[..., :hy * r, :hx * r]
+    if not x4.is_floating_point():
+        x4 = x4.to(torch.float64)
     sigma = r / 2.35482  # the toolbox's constant
-    small = gaussian_psf(r, sigma)
-    big = gaussian_psf(2 * r if r % 2 == 0 else 2 * r - 1, sigma)
-    border = blur_decimate(x4, small, r, "centre", "zeros")
-    if hy <= 2 or hx <= 2:
-        inner = border
-    else:
-        inner = blur_decimate(x4, big, r, "centre", "zeros")  # zeros reach only the border samples
-    mask = torch.zeros(hy, hx, dtype=torch.bool, device=x4.device)
-    mask[0, :] = mask[-1, :] = True
-    mask[:, 0] = mask[:, -1] = True
-    out = torch.where(mask, border, inner)
+    xd = x4.reshape(B * C, 1, H, W)
+    k1 = fspecial_gaussian(r, sigma, dtype=x4.dtype, device=x4.device)[None, None]
+    out = F.conv2d(xd[..., :hy * r, :hx * r], k1, stride=r)  # every block with the r x r kernel
+    if hy > 2 and hx > 2:
+        n2 = 2 * r if r % 2 == 0 else 2 * r - 1
+        s0 = r // 2 if r % 2 == 0 else (r + 1) // 2  # 0-based start of the window of the second block
+        k2 = fspecial_gaussian(n2, sigma, dtype=x4.dtype, device=x4.device)[None, None]
+        inner = F.conv2d(xd[..., s0:s0 + (hy - 3) * r + n2, s0:s0 + (hx - 3) * r + n2], k2, stride=r)
+        out = out.clone()
+        out[..., 1:hy - 1, 1:hx - 1] = inner
+    out = out.reshape(B, C, hy, hx)
     return out[0] if sq else out
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from ..degradation.psf import fspecial_gaussian
 from ..sensors import Sensor, get_sensor, is_generic
 
 __all__ = ["fwind1", "mtf_kernel", "mtf_filter", "filter_replicate"]
@@ -51,21 +52,13 @@ def fwind1(hd: np.ndarray, window: np.ndarray) -> np.ndarray:
     return np.real(h * w)
 
 
-def _fspecial_gaussian(n: int, sigma: float) -> np.ndarray:
-    """MATLAB ``fspecial('gaussian', n, sigma)``: values below eps * max zeroed, normalised to sum 1."""
-    r = np.arange(n) - (n - 1) / 2
-    g = np.exp(-(r[None, :] ** 2 + r[:, None] ** 2) / (2.0 * sigma * sigma))
-    g[g < np.finfo(np.float64).eps * g.max()] = 0.0
-    return g / g.sum()
-
-
 @functools.lru_cache(maxsize=256)
 def _mtf_kernel_np(gain: float, ratio: int, taps: int) -> np.ndarray:
     if not 0.0 < gain < 1.0:
         raise ValueError(f"MTF Nyquist gain must be in (0, 1), got {gain}")
     fcut = 1.0 / ratio
     sigma = math.sqrt(((taps - 1) * (fcut / 2)) ** 2 / (-2.0 * math.log(gain)))
-    hd = _fspecial_gaussian(taps, sigma)
+    hd = fspecial_gaussian(taps, sigma).numpy()  # float64 numpy inside: the same bits as fspecial
     hd = hd / hd.max()
     h = fwind1(hd, np.kaiser(taps, 0.5))
     h.setflags(write=False)

@@ -132,6 +132,23 @@ class HSMSFusionTask(Task):
               f"{time.perf_counter() - t0:.2f} s")
         return 0
 
+    def weights_section(self, arch: str) -> str:
+        from ..cards.hs_ms_fusion import weights_section
+
+        return weights_section(arch)
+
+    def heldout_table(self) -> str:
+        from ..cards.hs_ms_fusion import heldout_table
+
+        return heldout_table()
+
+    def hub_rows(self, w: Any) -> list[tuple[str, str]]:
+        rows = [("Sensor (HS)", w.sensor), ("HS bands", f"{w.num_bands}" + (": band-count independent"
+                                                                          if w.model_kwargs.get("any_bands") else "")),
+                ("Resolution ratio", str(w.ratio))]
+        rows += [(f"Input `{k}`", f"{v['sensor']}, {len(v['bands'])} bands") for k, v in w.modalities.items()]
+        return rows
+
     def output_paths(self, output: Path) -> list[Path]:
         return [output, output.with_suffix(".png")]
 

@@ -1,6 +1,7 @@
 """Lightning tasks, one file per task on a shared :class:`~fusionzoo.trainers.base.BaseTask`."""
 
 from .base import BaseTask, export_weights
+from .hs_ms_fusion import HSMSFusionTask
 from .pansharpening import PansharpeningTask
 
-__all__ = ["BaseTask", "PansharpeningTask", "export_weights"]
+__all__ = ["BaseTask", "PansharpeningTask", "HSMSFusionTask", "export_weights"]

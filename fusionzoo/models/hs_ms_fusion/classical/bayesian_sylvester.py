@@ -31,15 +31,11 @@ import numpy as np
 import torch
 
 from ....builder import build_model
+from ....degradation.psf import fspecial_gaussian
 from ....registry import ArchConfig, register_model
 from ..base import HSMSFusionModel
-from .hysure import (
-    _fft_kernel,
-    _mround,
-    estimate_srf_nonneg,
-    gaussian_kernel,
-    sen_resp_est,
-)
+from .hysure import _fft_kernel, _mround, sen_resp_est
+from .spectral_response import estimate_srf
 
 __all__ = ["FUSE", "fuse", "spline_upsample_matrix", "sylvester_fusion"]
 
@@ -195,11 +191,12 @@ class FUSE(HSMSFusionModel):
                 runs = runs or [(FB, phase0)]
             if self.estimate == "toolbox":
                 if R is None:
-                    R, off = estimate_srf_nonneg(XH, XM, r)
+                    est = estimate_srf(XH[None], XM[None], r)
+                    R, off = est.srf[0], est.offset[0]
                     XM = (XM - off[:, None, None]).clamp_min(0)
                 if not runs:
                     n = _mround(r / 2) * 2 + 1
-                    k = gaussian_kernel(n, (1 / (2 * 2.7725887 / r ** 2)) ** 0.5, _F64, XH.device)
+                    k = fspecial_gaussian(n, (1 / (2 * 2.7725887 / r ** 2)) ** 0.5, _F64, XH.device)
                     FB = _fft_kernel(k, shape)
                     first = _mround(r / 2) - 1
                     runs = [(FB, first)] + ([(FB, first + 1)] if r % 2 == 0 else [])

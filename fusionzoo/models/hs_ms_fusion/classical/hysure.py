@@ -22,9 +22,10 @@ Two variants, both following the MATLAB code step by step:
   (2r - 1)^2 centred by ``mod(r + 1, 2)``, ``shift = round(r / 2) - 1``, data divided by max(HS), the SRF
   replaced by the toolbox's non-negative ``estR`` regression with the MS offset removed).
 
-This module also holds the helpers the other classical HS-MS methods of fusionzoo reuse: VCA, the HySure
-response estimation, the toolbox's ``estR`` / ``gaussian_down_sample``.  Everything runs in float64; no loop
-runs over pixels (the ADMM, the 20 VCA runs and the per-band regressions loop over small dimensions only).
+This module also holds the HySure response estimation (``sen_resp_est``) that FUSE and CSTF reuse; VCA is
+:func:`.unmixing.vca` (``variant="nascimento"``, HySure's ``VCA.m``), the toolbox's ``estR`` is
+:func:`.spectral_response.estimate_srf`.  Everything runs in float64; no loop runs over pixels (the ADMM, the
+20 VCA runs and the per-band regressions loop over small dimensions only).
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ import torch
 from ....builder import build_model
 from ....registry import ArchConfig, register_model
 from ..base import HSMSFusionModel
+from .spectral_response import estimate_srf
+from .unmixing import vca
 
-__all__ = ["HySure", "estimate_srf_nonneg", "gaussian_down_sample", "hysure", "sen_resp_est", "vca"]
+__all__ = ["HySure", "hysure", "sen_resp_est"]
 
 _F64 = torch.float64
 
@@ -71,146 +74,6 @@ def _conv_fft(x: torch.Tensor, fk: torch.Tensor) -> torch.Tensor:
 
 def _box(n: int, dtype=_F64, device=None) -> torch.Tensor:
     return torch.full((n, n), 1.0 / (n * n), dtype=dtype, device=device)
-
-
-def gaussian_kernel(size: int, sigma: float, dtype=_F64, device=None) -> torch.Tensor:
-    """MATLAB ``fspecial('gaussian', [size size], sigma)``: centred, normalised to sum 1."""
-    u = torch.arange(size, dtype=dtype, device=device) - (size - 1) / 2
-    g = torch.exp(-(u[:, None] ** 2 + u[None, :] ** 2) / (2 * sigma ** 2))
-    return g / g.sum()
-
-
-def gaussian_down_sample(x: torch.Tensor, ratio: int) -> torch.Tensor:
-    """The Yokoya toolbox's ``gaussian_down_sample``: each disjoint ``ratio`` x ``ratio`` block is averaged
-    with a Gaussian of FWHM ``ratio``; border blocks use an r x r kernel on the block itself, interior blocks
-    a 2r x 2r (even r) or (2r - 1) x (2r - 1) (odd r) kernel centred on the block.  ``x`` (C, H, W)."""
-    r = int(ratio)
-    C, H, W = x.shape
-    hx, hy = H // r, W // r
-    sig = r / 2.35482
-    h1 = gaussian_kernel(r, sig, x.dtype, x.device)
-    out = torch.nn.functional.conv2d(x[:, None, : hx * r, : hy * r], h1[None, None], stride=r)[:, 0]
-    if hx > 2 and hy > 2:
-        n2 = 2 * r if r % 2 == 0 else 2 * r - 1
-        h2 = gaussian_kernel(n2, sig, x.dtype, x.device)
-        start = r - (r // 2 if r % 2 == 0 else (r - 1) // 2)  # first row of the window of block 1
-        inner = torch.nn.functional.conv2d(x[:, None, start:, start:], h2[None, None], stride=r)[:, 0]
-        out[:, 1:hx - 1, 1:hy - 1] = inner[:, : hx - 2, : hy - 2]
-    return out
-
-
-def _nnls_gram(G: torch.Tensor, c: torch.Tensor, max_iter: int | None = None) -> torch.Tensor:
-    """Lawson-Hanson NNLS on normal equations: ``min x'Gx/2 - c'x, x >= 0`` (G (n, n) SPD, c (n,))."""
-    n = G.shape[0]
-    x = torch.zeros(n, dtype=G.dtype, device=G.device)
-    passive = torch.zeros(n, dtype=torch.bool, device=G.device)
-    tol = 1e-12 * float(G.diagonal().abs().max()) * max(1.0, float(c.abs().max()))
-    for _ in range(max_iter or 3 * n + 10):
-        w = c - G @ x
-        cand = (~passive) & (w > tol)
-        if not bool(cand.any()):
-            break
-        passive[torch.argmax(torch.where(cand, w, torch.full_like(w, -math.inf)))] = True
-        while True:
-            idx = passive.nonzero().flatten()
-            s = torch.zeros_like(x)
-            s[idx] = torch.linalg.solve(G[idx][:, idx], c[idx])
-            if bool((s[idx] > 0).all()):
-                x = s
-                break
-            neg = idx[s[idx] <= 0]
-            alpha = torch.min(x[neg] / (x[neg] - s[neg]))
-            x = x + alpha * (s - x)
-            passive &= x > 1e-15
-            x = torch.where(passive, x, torch.zeros_like(x))
-    return x
-
-
-def estimate_srf_nonneg(hs: torch.Tensor, ms: torch.Tensor, ratio: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The toolbox's ``estR``: each MS band, Gaussian-downsampled to the HS grid, regressed on the HS bands
-    plus an offset with non-negative HS coefficients (``quadprog`` there, an exact NNLS here).
-
-    ``hs`` (C, h, w), ``ms`` (c, H, W) -> ``R`` (c, C) and offsets (c,)."""
-    C = hs.shape[0]
-    lr = gaussian_down_sample(ms, ratio)
-    A = hs.reshape(C, -1)
-    b = lr.reshape(lr.shape[0], -1)
-    ma, mb = A.mean(1), b.mean(1)
-    Ac, bc = A - ma[:, None], b - mb[:, None]
-    G = Ac @ Ac.T
-    rows, offs = [], []
-    for k in range(b.shape[0]):
-        x = _nnls_gram(G, Ac @ bc[k])
-        rows.append(x)
-        offs.append(mb[k] - ma @ x)
-    return torch.stack(rows), torch.stack(offs)
-
-
-def vca(Y: torch.Tensor, p: int, generator: torch.Generator, snr: float | None = 0.0,
-        snr_rule: str = "hysure") -> torch.Tensor:
-    """Vertex component analysis (Nascimento & Bioucas-Dias 2005): ``p`` endmembers (C, p) of the pixels
-    ``Y`` (C, N).
-
-    ``snr=0`` is HySure's call (``'SNR', 0``): always the projection on the affine (p - 1)-subspace.
-    ``snr=None`` estimates the SNR; ``snr_rule`` picks whose estimate and threshold: ``"hysure"``
-    (``VCA.m``: 15 + 10 log10 p) or ``"cstf"`` (CSTF's ``vca.m``: 15 + 10 ln p + 8 and its own power
-    estimate).  The random directions are uniform draws from ``generator``.
-    """
-    L, N = Y.shape
-    if not 1 <= p <= L:
-        raise ValueError(f"VCA needs 1 <= p <= number of bands ({L}), got p={p}")
-    r_m = Y.mean(1, keepdim=True)
-    Yo = Y - r_m
-    if snr is None:
-        if snr_rule == "cstf":
-            Ud = torch.linalg.eigh(Yo @ Yo.T / N)[1].flip(1)[:, :p]
-            x_p = Ud.T @ Yo
-            P_y = (Y ** 2).sum() / N
-            P_x = (x_p ** 2).sum() / N + (r_m ** 2).sum()
-            snr = float(abs(10 * torch.log10((P_x - p / L * P_y) / (P_y - P_x))))
-            th = 15 + 10 * math.log(p) + 8
-        else:
-            corr = Y @ Y.T / N
-            ev = torch.linalg.eigvalsh(corr).flip(0)
-            Pt, Pp = float(ev.sum()), float(ev[:p].sum())
-            Pn = (Pt - Pp) / (1 - p / L) if p < L else 0.0
-            snr = 10 * math.log10(Pp / Pn) if Pn > 0 else 0.0
-            th = 15 + 10 * math.log10(p)
-    else:
-        th = 15 + 10 * math.log10(p) if snr_rule == "hysure" else 15 + 10 * math.log(p) + 8
-    if snr < th:
-        d = p - 1
-        cov = Yo @ Yo.T / N
-        Ud = torch.linalg.eigh(cov)[1].flip(1)[:, :d]
-        x_p = Ud.T @ Yo
-        Rp = Ud @ x_p + r_m
-        c = (x_p ** 2).sum(0).max().sqrt()
-        y = torch.cat([x_p, c * torch.ones(1, N, dtype=Y.dtype, device=Y.device)])
-    else:
-        d = p
-        Ud = torch.linalg.eigh(Y @ Y.T / N)[1].flip(1)[:, :d]
-        x_p = Ud.T @ Y
-        Rp = Ud @ x_p
-        u = x_p.mean(1, keepdim=True) * (p if snr_rule == "hysure" else 1)
-        scale = (x_p * u).sum(0)
-        if snr_rule == "hysure":
-            bad = scale < 0.01
-            y = x_p / torch.where(bad, torch.ones_like(scale), scale)
-            y[:, bad] = (u / (u ** 2).sum())
-        else:
-            y = x_p / scale
-    A = torch.zeros(p, p, dtype=Y.dtype, device=Y.device)
-    A[p - 1, 0] = 1
-    idx = []
-    for i in range(p):
-        w = torch.rand(p, 1, generator=generator, dtype=Y.dtype, device="cpu").to(Y.device)
-        f = w - A @ (torch.linalg.pinv(A) @ w)
-        f = f / f.norm()
-        v = (f.T @ y).abs()[0]
-        j = int(torch.argmax(v))
-        idx.append(j)
-        A[:, i] = y[:, j]
-    return Rp[:, idx]
 
 
 def _diff_matrix(n: int, dtype=_F64) -> torch.Tensor:
@@ -320,7 +183,7 @@ def data_fusion(hs: torch.Tensor, ms: torch.Tensor, ratio: int, R: torch.Tensor,
         gen = generator if generator is not None else torch.Generator().manual_seed(0)
         best, best_vol = None, -1.0
         for _ in range(vca_runs):
-            E_aux = vca(yh_lr, p, gen, snr=0.0)
+            E_aux = vca(yh_lr, p, gen, snr=0.0, variant="nascimento")[0]
             vol = float(torch.linalg.det(E_aux.T @ E_aux).abs())
             if vol > best_vol:
                 best, best_vol = E_aux, vol
@@ -429,7 +292,8 @@ class HySure(HSMSFusionModel):
             V, R, FB = sen_resp_est(yh, ym, r, s["p"], self.lambda_r, self.lambda_b, s["hsize"], s["shift"],
                                     s["blur_center"], self.intersection)
             if self.variant == "toolbox" and self.srf is None:
-                R, off = estimate_srf_nonneg(yh, ym, r)
+                est = estimate_srf(yh[None], ym[None], r)
+                R, off = est.srf[0], est.offset[0]
                 ym = (ym - off[:, None, None]).clamp_min(0)
             if self.srf is not None:
                 R = self.srf.to(_F64).to(yh.device)

@@ -3,11 +3,9 @@
 The HSMSFusionToolbox of Yokoya, Grohnfeldt and Chanussot (2017) shares a few building blocks between its
 methods; they are written here once, batched torch (float64 inside, CPU or GPU), no loop over pixels:
 
-- :func:`gaussian_down_sample` (``gaussian_down_sample.m``): the toolbox's relative PSF.  Each disjoint
-  ``r x r`` block becomes one pixel, a Gaussian-weighted sum with FWHM = ``r`` (sigma = r / 2.35482,
-  ``fspecial`` kernels normalised to sum 1).  Blocks on the image border use an ``r x r`` kernel over the
-  block itself; interior blocks use a ``2r x 2r`` (even ``r``) or ``(2r - 1) x (2r - 1)`` (odd ``r``)
-  kernel over a window centred on the block (it reaches into the neighbouring blocks).
+- :func:`gaussian_down_sample` (``gaussian_down_sample.m``): the toolbox's relative PSF, Gaussian with
+  FWHM = ``r`` over disjoint ``r x r`` blocks.  It is a degradation model, so it lives in
+  :mod:`fusionzoo.degradation.psf` (with :func:`fspecial_gaussian`); both are re-exported here.
 - :func:`estimate_srf` (``estR.m``): when the spectral response is not given, each MS band, degraded to the
   HS grid by :func:`gaussian_down_sample`, is regressed on ``[HS bands, 1]``: least squares with
   non-negative HS coefficients and a free offset (the toolbox's ``quadprog``; here an exact Lawson-Hanson
@@ -28,8 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from ....degradation.psf import fspecial_gaussian, gaussian_down_sample
 from ....ops import imresize
 
 __all__ = [
@@ -46,53 +44,6 @@ __all__ = [
 
 _F64 = torch.float64
 _EPS = float(np.finfo(np.float64).eps)
-FWHM_TO_SIGMA = 2.35482  # the toolbox's constant: sigma = FWHM / 2.35482
-
-
-# ----------------------------------------------------------------------------------------- PSF
-
-
-def fspecial_gaussian(n: int, sigma: float, dtype: torch.dtype = _F64,
-                      device: torch.device | str | None = None) -> torch.Tensor:
-    """MATLAB ``fspecial('gaussian', [n n], sigma)``: an n x n Gaussian centred at ``(n - 1) / 2`` (between
-    pixels for even n), values below ``eps * max`` zeroed, normalised to sum 1."""
-    r = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
-    g = np.exp(-(r[None, :] ** 2 + r[:, None] ** 2) / (2.0 * sigma * sigma))
-    g[g < _EPS * g.max()] = 0.0
-    return torch.as_tensor(g / g.sum(), dtype=dtype, device=device)
-
-
-def gaussian_down_sample(x: torch.Tensor, ratio: int) -> torch.Tensor:
-    """The toolbox's ``gaussian_down_sample(x, ratio)`` on (B, C, H, W) -> (B, C, H // ratio, W // ratio).
-
-    Gaussian with FWHM = ``ratio`` over disjoint ``ratio x ratio`` blocks (trailing rows / columns that do
-    not fill a block are ignored, as in the toolbox): border blocks are weighted by the ``r x r`` kernel,
-    interior blocks by the ``2r x 2r`` (even r) or ``(2r-1) x (2r-1)`` (odd r) kernel over the window
-    centred on the block.  Linear, and weights sum to 1 (constants are kept).  Computed in float64.
-    """
-    r = int(ratio)
-    if r != ratio or r < 1:
-        raise ValueError(f"ratio must be a positive integer, got {ratio}")
-    if x.dim() != 4:
-        raise ValueError(f"expected (B, C, H, W), got shape {tuple(x.shape)}")
-    B, C, H, W = x.shape
-    hx, hy = H // r, W // r
-    if hx < 1 or hy < 1:
-        raise ValueError(f"image {H}x{W} is smaller than one {r}x{r} block")
-    sig = r / FWHM_TO_SIGMA
-    xd = x.to(_F64).reshape(B * C, 1, H, W)
-    k1 = fspecial_gaussian(r, sig, device=x.device)[None, None]
-    out = F.conv2d(xd[..., :hx * r, :hy * r], k1, stride=r)  # every block with the r x r kernel
-    if hx > 2 and hy > 2:
-        n2 = 2 * r if r % 2 == 0 else 2 * r - 1
-        s0 = r // 2 if r % 2 == 0 else (r + 1) // 2  # 0-based start of block 2's window
-        k2 = fspecial_gaussian(n2, sig, device=x.device)[None, None]
-        hi = s0 + (hx - 3) * r + n2
-        wi = s0 + (hy - 3) * r + n2
-        inner = F.conv2d(xd[..., s0:hi, s0:wi], k2, stride=r)
-        out = out.clone()
-        out[..., 1:hx - 1, 1:hy - 1] = inner
-    return out.reshape(B, C, hx, hy)
 
 
 # ----------------------------------------------------------------------------------------- regressions
@@ -194,7 +145,7 @@ def estimate_srf(hs: torch.Tensor, ms: torch.Tensor, ratio: int | None = None) -
         ratio = H // h
     if (H // ratio, W // ratio) != (h, w):
         raise ValueError(f"ms size {H}x{W} does not reduce to the hs size {h}x{w} at ratio {ratio}")
-    lr = gaussian_down_sample(ms, ratio).flatten(2)  # (B, c, N)
+    lr = gaussian_down_sample(ms.to(_F64), ratio).flatten(2)  # (B, c, N)
     a = hs.to(_F64).flatten(2)  # (B, C, N)
     ma, mb = a.mean(-1, keepdim=True), lr.mean(-1, keepdim=True)
     ac, bc = a - ma, lr - mb

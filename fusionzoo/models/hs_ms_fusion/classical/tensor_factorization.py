@@ -30,7 +30,8 @@ import torch
 from ....builder import build_model
 from ....registry import ArchConfig, register_model
 from ..base import HSMSFusionModel
-from .hysure import sen_resp_est, vca
+from .hysure import sen_resp_est
+from .unmixing import vca
 
 __all__ = ["CSTF", "STEREO", "cstf", "degradation_matrix", "stereo"]
 
@@ -218,7 +219,7 @@ class CSTF(HSMSFusionModel):
         W = top(torch.einsum("ijk,ljk->il", MSI, MSI), n_w)
         Hd = top(torch.einsum("ijk,ilk->jl", MSI, MSI), n_h)
         gen = torch.Generator().manual_seed(int(self.seed))
-        S = vca(HSI.reshape(-1, HSI.shape[2]).T, self.n_s, gen, snr=None, snr_rule="cstf")
+        S = vca(HSI.reshape(-1, HSI.shape[2]).T, self.n_s, gen)[0]  # CSTF's vca.m: the toolbox variant
         core = torch.zeros(n_w, n_h, self.n_s, dtype=_F64, device=HSI.device)
         core = _sparse_tucker((P1 @ W, P2 @ Hd, S), (W, Hd, T @ S), HSI, MSI, lam, core, mu, self.core_iters)
         for _ in range(self.outer_iters):

@@ -45,7 +45,7 @@ from ....registry import ArchConfig, register_model
 from ..base import HSMSFusionModel
 from .spectral_response import check_srf, estimate_srf, gaussian_down_sample
 
-__all__ = ["CNMF", "cnmf_fuse", "vca", "vd"]
+__all__ = ["CNMF", "VCA_VARIANTS", "cnmf_fuse", "vca", "vd"]
 
 _F64 = torch.float64
 _MIN_MS_BANDS = 3  # the toolbox's MIN_MS_BANDS: W_m (and H_h in CNMF_ite) are updated only above it
@@ -81,19 +81,54 @@ def _top_eigvecs(S: torch.Tensor, d: int) -> torch.Tensor:
     return V.flip(1)[:, :d]
 
 
-def vca(data: torch.Tensor, p: int, generator: torch.Generator | None = None
-        ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Vertex component analysis as the toolbox's ``vca.m`` (Nascimento & Bioucas-Dias 2005, the toolbox's
-    simplified variant): data (L, N) -> (endmembers (L, p), pixel indices (p,)).
+VCA_VARIANTS = ("toolbox", "nascimento")
 
-    SNR estimate from the ``p``-dimensional projection of the centred data; threshold
-    ``15 + 10 ln(p) + 8`` dB (the toolbox writes ``log``, the natural logarithm, where the original VCA has
-    ``log10``).  High SNR: projective projection onto the ``p`` leading eigenvectors of ``Y Y^T / N``; low
-    SNR: the ``p - 1`` leading principal components of the centred data plus a constant coordinate.  Then
-    ``p`` rounds of: a random direction orthogonal to the endmembers found so far, the pixel of largest
-    absolute projection is the next endmember.  The endmembers are the selected pixels projected on the
-    signal subspace.
+
+def _vca_snr(Y: torch.Tensor, r_m: torch.Tensor, R_o: torch.Tensor, p: int, variant: str) -> tuple[float, float]:
+    """(estimated SNR in dB, threshold) of :func:`vca`'s two variants."""
+    L, N = Y.shape
+    if variant == "nascimento":  # VCA.m: signal power from the p leading eigenvalues of the correlation
+        ev = torch.linalg.eigvalsh(Y @ Y.T / N).flip(0)
+        Pt, Pp = float(ev.sum()), float(ev[:p].sum())
+        Pn = (Pt - Pp) / (1 - p / L) if p < L else 0.0
+        return (10 * math.log10(Pp / Pn) if Pn > 0 else 0.0), 15 + 10 * math.log10(p)
+    x_p = _top_eigvecs(R_o @ R_o.T / N, p).T @ R_o
+    P_y = float(Y.pow(2).sum()) / N
+    P_x = float(x_p.pow(2).sum()) / N + float((r_m * r_m).sum())
+    num, den = P_x - p / L * P_y, P_y - P_x
+    if den == 0:
+        snr = math.inf
+    else:
+        q = num / den
+        snr = math.inf if q == 0 else abs(10.0 * cmath.log10(complex(q)))  # MATLAB: abs of a complex log
+    return snr, 15.0 + 10.0 * math.log(p) + 8.0
+
+
+def vca(data: torch.Tensor, p: int, generator: torch.Generator | None = None, snr: float | None = None,
+        variant: str = "toolbox") -> tuple[torch.Tensor, torch.Tensor]:
+    """Vertex component analysis (Nascimento & Bioucas-Dias 2005): data (L, N) -> (endmembers (L, p), pixel
+    indices (p,)).  The one VCA of fusionzoo (CNMF, HySure, CSTF).
+
+    Two variants, which differ in the SNR estimate, the threshold and the high-SNR projection:
+
+    * ``variant="toolbox"`` (default): the simplified ``vca.m`` of Yokoya's toolbox (CNMF), which CSTF's
+      code ships too.  SNR from the ``p``-dimensional projection of the centred data (``abs`` of a complex
+      ``log10`` when the ratio is negative, as MATLAB); threshold ``15 + 10 ln(p) + 8`` dB (``log``, the
+      natural logarithm, where the original has ``log10``); high-SNR projective projection ``X / (X^T u)``
+      with ``u`` the mean of the projected pixels.
+    * ``variant="nascimento"``: the original ``VCA.m`` (as in ``alfaiate/HySure``).  SNR from the ``p``
+      leading eigenvalues of ``Y Y^T / N``; threshold ``15 + 10 log10(p)``; high-SNR projection with
+      ``u = p * mean`` and pixels whose ``x^T u`` is below 0.01 replaced by ``u / ||u||^2``.
+
+    ``snr`` None estimates the SNR; a number is used as given (HySure calls ``'SNR', 0``: always the low-SNR
+    branch).  Low SNR (below the threshold): the ``p - 1`` leading principal components of the centred data
+    plus a constant coordinate; high SNR: the projection onto the ``p`` leading eigenvectors of
+    ``Y Y^T / N``.  Then ``p`` rounds of: a random direction (uniform draws from ``generator``) orthogonal
+    to the endmembers found so far, the pixel of largest absolute projection is the next endmember.  The
+    endmembers are the selected pixels projected on the signal subspace.
     """
+    if variant not in VCA_VARIANTS:
+        raise ValueError(f"vca: variant must be one of {', '.join(VCA_VARIANTS)}, got {variant!r}")
     Y = data.to(_F64)
     L, N = Y.shape
     if not 1 <= p <= L:
@@ -103,24 +138,25 @@ def vca(data: torch.Tensor, p: int, generator: torch.Generator | None = None
     dev = Y.device
     r_m = Y.mean(1, keepdim=True)
     R_o = Y - r_m
-    Ud = _top_eigvecs(R_o @ R_o.T / N, p)
-    x_p = Ud.T @ R_o
-    P_y = float(Y.pow(2).sum()) / N
-    P_x = float(x_p.pow(2).sum()) / N + float((r_m * r_m).sum())
-    num, den = P_x - p / L * P_y, P_y - P_x
-    if den == 0:
-        snr = math.inf
+    if snr is None:
+        snr, snr_th = _vca_snr(Y, r_m, R_o, p, variant)
     else:
-        q = num / den
-        snr = math.inf if q == 0 else abs(10.0 * cmath.log10(complex(q)))  # MATLAB: abs of a complex log
-    snr_th = 15.0 + 10.0 * math.log(p) + 8.0
-    high = snr > snr_th
+        snr_th = 15 + 10 * math.log10(p) if variant == "nascimento" else 15.0 + 10.0 * math.log(p) + 8.0
+    # VCA.m branches on SNR < threshold, the toolbox's vca.m on SNR > threshold (they differ only at equality)
+    high = not snr < snr_th if variant == "nascimento" else snr > snr_th
     if high:
         d = p
         Ud = _top_eigvecs(Y @ Y.T / N, d)
         X = Ud.T @ Y
-        u = X.mean(1, keepdim=True)
-        Yp = X / (X * u).sum(0, keepdim=True)
+        if variant == "nascimento":
+            u = X.mean(1, keepdim=True) * p
+            scale = (X * u).sum(0)
+            bad = scale < 0.01
+            Yp = X / torch.where(bad, torch.ones_like(scale), scale)
+            Yp[:, bad] = u / (u ** 2).sum()
+        else:
+            u = X.mean(1, keepdim=True)
+            Yp = X / (X * u).sum(0, keepdim=True)
     else:
         d = p - 1
         Ud = _top_eigvecs(R_o @ R_o.T / N, d)

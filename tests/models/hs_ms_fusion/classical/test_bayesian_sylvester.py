@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from fusionzoo.degradation.psf import fspecial_gaussian as gaussian_kernel
 from fusionzoo.models.hs_ms_fusion.classical.bayesian_sylvester import (
     FUSE,
     _apply_c2,
@@ -12,7 +13,7 @@ from fusionzoo.models.hs_ms_fusion.classical.bayesian_sylvester import (
     spline_upsample_matrix,
     sylvester_fusion,
 )
-from fusionzoo.models.hs_ms_fusion.classical.hysure import _fft_kernel, gaussian_kernel
+from fusionzoo.models.hs_ms_fusion.classical.hysure import _fft_kernel
 from fusionzoo.registry import get_arch
 
 F64 = torch.float64

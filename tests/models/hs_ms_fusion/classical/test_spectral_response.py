@@ -68,8 +68,9 @@ def test_gaussian_down_sample_keeps_constants_and_checks_input():
     assert torch.allclose(y, torch.full_like(y, 0.7), rtol=0, atol=1e-15)
     with pytest.raises(ValueError, match="positive integer"):
         gaussian_down_sample(x, 0)
+    assert torch.equal(gaussian_down_sample(x[0], 4), y[0])  # (C, H, W) too (the degradation model's API)
     with pytest.raises(ValueError, match=r"\(B, C, H, W\)"):
-        gaussian_down_sample(x[0], 2)
+        gaussian_down_sample(x[0, 0], 2)
     with pytest.raises(ValueError, match="smaller than one"):
         gaussian_down_sample(x, 32)
 
