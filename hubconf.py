@@ -76,7 +76,8 @@ def _doc(arch):
     lines = [_card_paragraph(cfg.card) or cfg.summary, "", f"Paper: {cfg.paper}"]
     if cfg.url:
         lines.append(f"URL: {cfg.url}")
-    lines.append(f"Task: {cfg.task}, inputs {', '.join(cfg.inputs)} ({'classical' if cfg.classical else 'learned'}).")
+    kind = "classical" if cfg.classical else "fitted to each input" if cfg.fitted else "learned"
+    lines.append(f"Task: {cfg.task}, inputs {', '.join(cfg.inputs)} ({kind}).")
     lines.append("")
     if cfg.weights:
         lines.append("Weights tags (pass tag=...; the first is the default):")
@@ -84,8 +85,9 @@ def _doc(arch):
             data = "; ".join(d["name"] for d in w.train_data)
             lines.append(f"    {arch}.{w.tag}{' (default)' if i == 0 else ''}: {w.sensor}, {w.num_bands} bands "
                          f"{', '.join(w.bands)}, ratio {w.ratio}, {w.bit_depth}-bit; trained on {data}")
-    elif cfg.classical:
-        lines.append("Weights tags: none (classical method, nothing to load).")
+    elif cfg.classical or cfg.fitted:
+        lines.append("Weights tags: none (nothing to load: " + ("a classical method)." if cfg.classical
+                                                               else "optimised on each input pair)."))
     else:
         lines.append("Weights tags: none yet (pretrained=True raises until weights are published).")
     lines += [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from pathlib import Path
@@ -64,14 +65,15 @@ def build_model(
         raise WeightsError(f"model {arch!r} has no pretrained weights (it is {'a classical method' if cfg.classical else 'untrained'})")
     init = dict(weights.model_kwargs) if weights is not None else {}
     # metadata the model keeps for clear errors (band names, sensor)
-    if weights is not None:
+    if weights is not None and "band_names" in inspect.signature(cls).parameters:
         init.setdefault("band_names", weights.bands)
     if "bands" in kwargs and weights is not None and kwargs["bands"] != weights.num_bands:
         init.pop("band_names", None)
     init.update(kwargs)
     model = cls(**init)
     # the record describes the model only while the band count is the weights' own
-    same_bands = weights is not None and getattr(model, "num_bands", weights.num_bands) == weights.num_bands
+    nb = getattr(model, "num_bands", None)  # None: any band count (classical methods, 3D-FCNN)
+    same_bands = weights is not None and (nb is None or nb == weights.num_bands)
     model.pretrained_cfg = weights if same_bands else None  # type: ignore[assignment]
     if not (pretrained or checkpoint is not None):
         return model

@@ -47,8 +47,9 @@ def weights_section(arch: str) -> str:
         names = lambda es: ", ".join(f"`{e['name']}`" for e in es)  # noqa: E731
         lines.append(f"| {tag} | {w.ratio} | {w.num_params:,} | {names(w.train_data)} | {names(w.eval_data)} | "
                      f"`{w.recipe}` |")
-    lines += ["", "Held-out images, never seen in training (values on the [0, 1] scale; PSNR with each reference "
-              "band's peak, SAM in degrees, ERGAS with the ratio, SSIM with data range 1). The fusion methods also "
+    lines += ["", "Held-out images, never seen in training, whole images without border cut (values on the [0, 1] "
+              "scale; PSNR with peak 1 averaged over the bands, SAM in degrees, ERGAS with the ratio, SSIM with "
+              "data range 1 averaged over the bands). The fusion methods also "
               "see the MS image; the network sees the HS alone.", ""]
     verdicts = []
     for w in weights:

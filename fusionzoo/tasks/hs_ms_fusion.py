@@ -143,9 +143,8 @@ class HSMSFusionTask(Task):
         return heldout_table()
 
     def hub_rows(self, w: Any) -> list[tuple[str, str]]:
-        rows = [("Sensor (HS)", w.sensor), ("HS bands", f"{w.num_bands}" + (": band-count independent"
-                                                                          if w.model_kwargs.get("any_bands") else "")),
-                ("Resolution ratio", str(w.ratio))]
+        bands = ", ".join(w.bands) if w.num_bands <= 8 else f"{w.num_bands}: {w.bands[0]} ... {w.bands[-1]}"
+        rows = [("Sensor (HS)", w.sensor), ("HS bands", bands), ("Resolution ratio", str(w.ratio))]
         rows += [(f"Input `{k}`", f"{v['sensor']}, {len(v['bands'])} bands") for k, v in w.modalities.items()]
         return rows
 
