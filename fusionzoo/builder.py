@@ -41,6 +41,11 @@ def _file_bands(sd: dict[str, torch.Tensor], model: torch.nn.Module, band_layers
     return (sd[name].shape[dim] - extra) // group
 
 
+def _takes(cls: type, name: str) -> bool:
+    """Whether the constructor of ``cls`` (or of a base it passes ``**kwargs`` on to) takes argument ``name``."""
+    return any(name in inspect.signature(c.__init__).parameters for c in cls.__mro__ if "__init__" in vars(c))
+
+
 def build_model(
     cls: type[torch.nn.Module],
     arch: str,
@@ -65,7 +70,7 @@ def build_model(
         raise WeightsError(f"model {arch!r} has no pretrained weights (it is {'a classical method' if cfg.classical else 'untrained'})")
     init = dict(weights.model_kwargs) if weights is not None else {}
     # metadata the model keeps for clear errors (band names, sensor)
-    if weights is not None and "band_names" in inspect.signature(cls).parameters:
+    if weights is not None and _takes(cls, "band_names"):
         init.setdefault("band_names", weights.bands)
     if "bands" in kwargs and weights is not None and kwargs["bands"] != weights.num_bands:
         init.pop("band_names", None)

@@ -5,7 +5,7 @@ The download tests run the installed ``huggingface_hub`` against a local stand-i
 headers the client reads (``X-Repo-Commit``, ``ETag``/``X-Linked-Etag``, ``Content-Length``/``X-Linked-Size``),
 LFS files redirected to a "CDN" on another origin, and the Hub's error codes for other revisions, files and
 repositories.  Until the real weights are published they run on a test-only architecture
-(``tests/_toy_family.py``).
+(``tests/helpers/toy_family.py``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ import fusionzoo
 from fusionzoo import hub
 from fusionzoo.registry import create_model, get_weights, split_name
 from fusionzoo.weights import ChecksumError, WeightsError, resolve_weights_file, sha256sum
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _toy_family as toy  # noqa: E402
+from tests.helpers import ROOT
+from tests.helpers import toy_family as toy
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 REAL_TAGS = [n for n in fusionzoo.list_models(pretrained=True) if split_name(n)[0] != toy.ARCH]
@@ -132,7 +131,7 @@ def test_card_body(toy_weights, tmp_path, monkeypatch):
     # no hand-written card: the summary and the paper stand in
     assert body.lstrip().startswith("# toypan") and "nearest upsampling" in body
     for s in ("QB (QuickBird)", "| 0 | blue | 485 |", "| 3 | nir | 830 |", "DN / (2**11 - 1)", "Toy-QB",
-              "CC0-1.0", "tests/_toy_family.py", toy.SHA256, f"{toy.NUM_PARAMS:,}", "torch.hub.load(",
+              "CC0-1.0", "tests/helpers/toy_family.py", toy.SHA256, f"{toy.NUM_PARAMS:,}", "torch.hub.load(",
               "revision `v0.1.0`"):
         assert s in body, s
     # metrics side by side with the baseline
@@ -508,8 +507,8 @@ def test_hub_corrupted_cache(fake_hub, toy_weights):
 
 _SUBPROCESS = """
 import sys
-sys.path.insert(0, {tests!r})
-import _toy_family as toy
+sys.path.insert(0, {root!r})
+from tests.helpers import toy_family as toy
 from fusionzoo import create_model
 from fusionzoo.weights import resolve_weights_file
 toy.register()
@@ -522,7 +521,7 @@ def test_hub_environment_variables(fake_hub, toy_weights, tmp_path):
     """The documented route in a fresh process: HF_ENDPOINT, HF_HOME and HF_HUB_OFFLINE as set by a user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_", "FUSIONZOO_"))}
     env.update(HF_ENDPOINT=fake_hub.endpoint, HF_HOME=str(tmp_path / "home"), HF_HUB_DISABLE_TELEMETRY="1")
-    code = _SUBPROCESS.format(tests=str(Path(__file__).resolve().parent))
+    code = _SUBPROCESS.format(root=str(ROOT))
     expected = _cache_snapshot(tmp_path / "home" / "hub", toy_weights)
     for offline in ("0", "1"):
         r = subprocess.run([sys.executable, "-c", code], env={**env, "HF_HUB_OFFLINE": offline},

@@ -15,5 +15,6 @@ def power_of_two_levels(ratio: int, what: str = "this method", why: str = "", mi
     needs one (and ``why``)."""
     if ratio < minimum or 2 ** round(math.log2(ratio)) != ratio:
         because = f" ({why})" if why else ""
-        raise ValueError(f"{what} needs a power-of-two ratio (2, 4, 8, ...){because}, got {ratio}")
+        at_least = f" >= {minimum}" if ratio < minimum else ""
+        raise ValueError(f"{what} needs a power-of-two ratio{at_least} (2, 4, 8, ...){because}, got {ratio}")
     return int(round(math.log2(ratio)))

@@ -23,7 +23,7 @@ from .scenes import Scene
 # --------------------------------------------------------------------------------------------- helpers
 def _upsample(ms: torch.Tensor, ratio: int) -> torch.Tensor:
     """The MS on the PAN grid by the 23-tap interpolator (as the toolbox and PanCollection's ``lms``)."""
-    from ..ops import interp23tap
+    from ...ops import interp23tap
 
     return interp23tap(ms[None].float(), ratio)[0]
 
@@ -78,7 +78,7 @@ def plot_pansharpening_sample(sample: Mapping[str, Any], rgb: Sequence[int] | No
     """
     import matplotlib.pyplot as plt
 
-    from ..io import rgb_indexes_for, stretch
+    from ...io import rgb_indexes_for, stretch
 
     ms = sample["lms"] if "lms" in sample else sample["ms"]
     c = ms.shape[-3]

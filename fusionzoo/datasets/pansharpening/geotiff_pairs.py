@@ -64,7 +64,7 @@ class GeoTiffPairs(SceneFolder):
         self.sensor, self.bit_depth, self.ratio, self.check_georef = sensor, bit_depth, ratio, check_georef
 
     def _load(self, index: int) -> tuple[Scene, torch.Tensor | None]:
-        from ..io import ImageryError, read_geotiff, read_pan_ms
+        from ...io import ImageryError, read_geotiff, read_pan_ms
 
         pan_p, ms_p, gt_p = self.pairs[self.paths.index(self._path(index))]
         pair = read_pan_ms(pan_p, ms_p, ratio=self.ratio, check_georef=self.check_georef)
