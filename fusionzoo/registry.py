@@ -29,15 +29,16 @@ __all__ = ["ArchConfig", "register_model", "list_models", "create_model", "get_a
 class ArchConfig:
     """What an architecture is: its task, inputs, paper and its sets of weights (first = default).
 
-    ``inputs`` names the modalities of the task's forward contract, e.g. ``("ms", "pan")``.
+    ``inputs`` names the modalities of the task's forward contract the model takes, e.g. ``("hs",)`` for an HS
+    super-resolution model (default: all of the task's, e.g. ``("ms", "pan")``).
     ``band_layers`` maps parameters whose size follows the number of MS bands to the dimension indexing
     them (see :func:`~fusionzoo.weights.adapt_band_layers`).
     """
 
     task: str
-    inputs: tuple[str, ...]
     paper: str
     summary: str
+    inputs: tuple[str, ...] = ()  # default: every modality of the task, in its order
     weights: tuple[Weights, ...] = ()
     classical: bool = False
     fitted: bool = False  # optimised on each input itself (e.g. CUCaNet): neither classical nor pretrained
@@ -48,6 +49,8 @@ class ArchConfig:
     def __post_init__(self) -> None:
         if self.task not in list_tasks():
             raise ValueError(f"task must be one of {list_tasks()}, got {self.task!r}")
+        if not self.inputs:
+            object.__setattr__(self, "inputs", get_task(self.task).input_names)
         unknown = [i for i in self.inputs if i not in get_task(self.task).input_names]
         if unknown:
             raise ValueError(f"inputs {unknown} are not modalities of task {self.task} "

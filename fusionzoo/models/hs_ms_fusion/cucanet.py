@@ -512,7 +512,6 @@ def _sparse_kl(a: torch.Tensor) -> torch.Tensor:
 default_cfgs = {
     "cucanet": ArchConfig(
         task="hs_ms_fusion",
-        inputs=("hs", "ms"),
         paper="J. Yao, D. Hong, J. Chanussot, D. Meng, X. Zhu, Z. Xu, 'Cross-Attention in Coupled Unmixing Nets "
               "for Unsupervised Hyperspectral Super-Resolution', ECCV 2020, LNCS 12374, pp. 208-224",
         summary="coupled unmixing autoencoders with spatial/spectral cross-attention, learned PSF and SRF; "

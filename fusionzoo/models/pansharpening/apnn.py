@@ -18,7 +18,7 @@ from torch import nn
 from ...builder import build_model
 from ...ops.interp import interp23tap
 from ...registry import ArchConfig, register_model
-from .base import PansharpeningModel, select_layers
+from .base import FIRST_LAST_CONV_BANDS, PansharpeningModel, select_layers
 
 __all__ = ["APNN", "checkpoint_filter_fn"]
 
@@ -62,12 +62,11 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 default_cfgs = {
     "apnn": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="G. Scarpa, S. Vitale, D. Cozzolino, 'Target-Adaptive CNN-Based Pansharpening', IEEE TGRS "
               "56(9):5443-5457, 2018",
         summary="PNN+: PNN (9x9/48, 5x5/32, 5x5/C, valid) predicting a residual on the upsampled MS",
         url="https://arxiv.org/abs/1709.06054",
-        band_layers={"conv1.weight": 1, "conv3.weight": 0, "conv3.bias": 0},
+        band_layers=FIRST_LAST_CONV_BANDS,
         card="apnn.md",
         weights=(),
     ),

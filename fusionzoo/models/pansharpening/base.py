@@ -15,7 +15,11 @@ from torch import nn
 
 from ...weights import BandMismatchError
 
-__all__ = ["PansharpeningModel", "check_pansharpening_inputs", "select_layers"]
+__all__ = ["PansharpeningModel", "check_pansharpening_inputs", "select_layers", "FIRST_LAST_CONV_BANDS"]
+
+#: Band-dependent layers of the networks whose first convolution takes the MS bands (+ PAN) and whose
+#: last one returns them (PNN, A-PNN, DiCNN): see :func:`~fusionzoo.weights.adapt_band_layers`.
+FIRST_LAST_CONV_BANDS = {"conv1.weight": 1, "conv3.weight": 0, "conv3.bias": 0}
 
 
 def select_layers(state_dict: dict[str, torch.Tensor], layers: Sequence[str]) -> dict[str, torch.Tensor]:

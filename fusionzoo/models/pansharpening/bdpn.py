@@ -100,15 +100,11 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
-BDPN_WEIGHTS = (
-    wald_weights("bdpn", "wv23"),
-    wald_weights("bdpn", "vhr4"),
-)
+BDPN_WEIGHTS = tuple(wald_weights("bdpn", tag) for tag in ("wv23", "vhr4"))
 
 default_cfgs = {
     "bdpn": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="Y. Zhang, C. Liu, M. Sun, Y. Ou, 'Pan-Sharpening Using an Efficient Bidirectional Pyramid "
               "Network', IEEE TGRS 57(8):5549-5563, 2019",
         summary="bidirectional pyramid: PAN detail branch (2 x 10 PReLU res-blocks, width 64) + MS branch "

@@ -15,7 +15,7 @@ from torch import nn
 from ...builder import build_model
 from ...ops.interp import interp23tap
 from ...registry import ArchConfig, register_model
-from .base import PansharpeningModel, select_layers
+from .base import FIRST_LAST_CONV_BANDS, PansharpeningModel, select_layers
 from .wald_weights import wald_weights
 
 __all__ = ["DiCNN", "checkpoint_filter_fn"]
@@ -50,20 +50,16 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
-DICNN_WEIGHTS = (
-    wald_weights("dicnn", "wv23"),
-    wald_weights("dicnn", "vhr4"),
-)
+DICNN_WEIGHTS = tuple(wald_weights("dicnn", tag) for tag in ("wv23", "vhr4"))
 
 default_cfgs = {
     "dicnn": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="L. He, Y. Rao, J. Li, J. Chanussot, A. Plaza, J. Zhu, B. Li, 'Pansharpening via Detail Injection "
               "Based Convolutional Neural Networks', IEEE JSTARS 12(4):1188-1204, 2019",
         summary="3-layer CNN (3x3, width 64) on [upsampled MS, PAN]; details added to the upsampled MS",
         url="https://doi.org/10.1109/JSTARS.2019.2898574",
-        band_layers={"conv1.weight": 1, "conv3.weight": 0, "conv3.bias": 0},
+        band_layers=FIRST_LAST_CONV_BANDS,
         card="dicnn.md",
         weights=DICNN_WEIGHTS,
     ),

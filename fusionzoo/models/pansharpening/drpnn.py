@@ -73,15 +73,11 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
-DRPNN_WEIGHTS = (
-    wald_weights("drpnn", "wv23"),
-    wald_weights("drpnn", "vhr4"),
-)
+DRPNN_WEIGHTS = tuple(wald_weights("drpnn", tag) for tag in ("wv23", "vhr4"))
 
 default_cfgs = {
     "drpnn": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="Y. Wei, Q. Yuan, H. Shen, L. Zhang, 'Boosting the Accuracy of Multispectral Image Pansharpening "
               "by Learning a Deep Residual Network', IEEE GRSL 14(10):1795-1799, 2017",
         summary="11-layer residual CNN (7x7, width 32) on [upsampled MS, PAN]; residual on the C+1 input",

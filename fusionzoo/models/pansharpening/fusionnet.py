@@ -63,7 +63,6 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 default_cfgs = {
     "fusionnet": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="L.-J. Deng, G. Vivone, C. Jin, J. Chanussot, 'Detail Injection-Based Deep Convolutional Neural "
               "Networks for Pansharpening', IEEE TGRS 59(8):6995-7010, 2021",
         summary="ResNet (4 blocks, width 32) on PAN minus upsampled MS; details added to the upsampled MS",

@@ -93,7 +93,6 @@ MSDCNN_WEIGHTS = (
 default_cfgs = {
     "msdcnn": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="Q. Yuan, Y. Wei, X. Meng, H. Shen, L. Zhang, 'A Multiscale and Multidepth Convolutional Neural "
               "Network for Remote Sensing Imagery Pan-Sharpening', IEEE JSTARS 11(3):978-989, 2018",
         summary="deep multiscale branch (3/5/7 kernels) + shallow 3-layer branch on [upsampled MS, PAN]",

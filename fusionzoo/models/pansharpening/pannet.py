@@ -77,15 +77,11 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
-PANNET_WEIGHTS = (
-    wald_weights("pannet", "wv23"),
-    wald_weights("pannet", "vhr4"),
-)
+PANNET_WEIGHTS = tuple(wald_weights("pannet", tag) for tag in ("wv23", "vhr4"))
 
 default_cfgs = {
     "pannet": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="J. Yang, X. Fu, Y. Hu, Y. Huang, X. Ding, J. Paisley, 'PanNet: A Deep Network Architecture for "
               "Pan-Sharpening', ICCV 2017, pp. 5449-5457",
         summary="ResNet (4 blocks, width 32) on high-passed inputs; learned MS upsampling; + upsampled MS",

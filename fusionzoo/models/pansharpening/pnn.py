@@ -16,7 +16,7 @@ from ...builder import build_model
 from ...ops.interp import interp23tap
 from ...registry import ArchConfig, register_model
 from ..layers import apply_init, pass_through_init_
-from .base import PansharpeningModel, select_layers
+from .base import FIRST_LAST_CONV_BANDS, PansharpeningModel, select_layers
 from .wald_weights import wald_weights
 
 __all__ = ["PNN", "checkpoint_filter_fn"]
@@ -71,20 +71,16 @@ def checkpoint_filter_fn(state_dict: dict[str, torch.Tensor]) -> dict[str, torch
 
 
 # --- configs ----------------------------------------------------------------------------------------------
-PNN_WEIGHTS = (
-    wald_weights("pnn", "wv23"),
-    wald_weights("pnn", "vhr4"),
-)
+PNN_WEIGHTS = tuple(wald_weights("pnn", tag) for tag in ("wv23", "vhr4"))
 
 default_cfgs = {
     "pnn": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="G. Masi, D. Cozzolino, L. Verdoliva, G. Scarpa, 'Pansharpening by Convolutional Neural "
               "Networks', Remote Sensing 8(7):594, 2016",
         summary="3-layer CNN (9x9/64, 5x5/32, 5x5/C, valid) on [upsampled MS, PAN]",
         url="https://doi.org/10.3390/rs8070594",
-        band_layers={"conv1.weight": 1, "conv3.weight": 0, "conv3.bias": 0},
+        band_layers=FIRST_LAST_CONV_BANDS,
         card="pnn.md",
         weights=PNN_WEIGHTS,
     ),

@@ -121,7 +121,6 @@ class GSAHS(HSMSFusionModel):
 default_cfgs = {
     "gsa_hs": ArchConfig(
         task="hs_ms_fusion",
-        inputs=("hs", "ms"),
         paper="B. Aiazzi, S. Baronti, M. Selva, 'Improving component substitution pansharpening through "
               "multivariate regression of MS+Pan data', IEEE TGRS 45(10), 2007; as adapted to HS-MS fusion in "
               "N. Yokoya, C. Grohnfeldt, J. Chanussot, 'Hyperspectral and multispectral data fusion: a "

@@ -56,7 +56,6 @@ class Bicubic(HSMSFusionModel):
 default_cfgs = {
     "bicubic": ArchConfig(
         task="hs_ms_fusion",
-        inputs=("hs", "ms"),
         paper="R. Keys, 'Cubic convolution interpolation for digital image processing', IEEE TASSP 29(6), "
               "1981 (MATLAB imresize bicubic, a = -0.5)",
         summary="LR-HS upsampled bicubically (MATLAB imresize); ignores the MS: the trivial baseline",

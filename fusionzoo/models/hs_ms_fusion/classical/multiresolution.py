@@ -199,7 +199,6 @@ _HYPERSHARPENING = ("M. Selva, B. Aiazzi, F. Butera, L. Chiarantini, S. Baronti,
 default_cfgs = {
     "sfim_hs": ArchConfig(
         task="hs_ms_fusion",
-        inputs=("hs", "ms"),
         paper="J. G. Liu, 'Smoothing filter-based intensity modulation: a spectral preserve image fusion "
               f"technique for improving spatial details', IJRS 21(18), 2000; {_HYPERSHARPENING}; {_REVIEW}",
         summary="SFIM with one regression-synthesised PAN per HS band (hypersharpening), then the toolbox's "
@@ -210,7 +209,6 @@ default_cfgs = {
     ),
     "glp_hs": ArchConfig(
         task="hs_ms_fusion",
-        inputs=("hs", "ms"),
         paper="B. Aiazzi, L. Alparone, S. Baronti, A. Garzelli, M. Selva, 'MTF-tailored multiscale fusion of "
               f"high-resolution MS and Pan imagery', PE&RS 72(5), 2006; {_HYPERSHARPENING}; {_REVIEW}",
         summary="Generalized Laplacian pyramid with a Gaussian (FWHM = ratio) low-pass and one synthetic PAN "

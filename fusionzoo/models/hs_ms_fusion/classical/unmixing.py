@@ -406,7 +406,6 @@ class CNMF(HSMSFusionModel):
 default_cfgs = {
     "cnmf": ArchConfig(
         task="hs_ms_fusion",
-        inputs=("hs", "ms"),
         paper="N. Yokoya, T. Yairi, A. Iwasaki, 'Coupled nonnegative matrix factorization unmixing for "
               "hyperspectral and multispectral data fusion', IEEE TGRS 50(2), 2012; N. Yokoya, C. Grohnfeldt, "
               "J. Chanussot, IEEE GRSM 5(2), 2017 (toolbox)",

@@ -35,7 +35,6 @@ class EXP(PansharpeningModel):
 default_cfgs = {
     "exp": ArchConfig(
         task="pansharpening",
-        inputs=("ms", "pan"),
         paper="Aiazzi et al., 'Context-driven fusion of high spatial and spectral resolution images based on "
               "oversampled multiresolution analysis', IEEE TGRS 40(10), 2002 (23-tap interpolator)",
         summary="MS upsampled with the 23-tap interpolator (no PAN detail); the baseline of every table",
