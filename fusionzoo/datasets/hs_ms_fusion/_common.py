@@ -361,7 +361,28 @@ def plot_hsms_sample(sample: Mapping[str, Any], rgb: Sequence[int] | None = None
 
 
 # ----------------------------------------------------------------------------------------------- dataset
-class HSCubeDataset(NonGeoDataset):
+class HSMSItemsDataset(NonGeoDataset):
+    """Base of the HS-MS datasets: one sample per entry of ``self.items``, index checks, quicklook."""
+
+    #: what one item is, for the out-of-range message
+    item_noun = "items"
+    items: list[Any]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def _index(self, index: int) -> int:
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"index {index} out of range for {len(self)} {self.item_noun}")
+        return index % len(self)
+
+    def plot(self, sample: Mapping[str, Any], show_titles: bool = True, suptitle: str | None = None,
+             rgb: Sequence[int] | None = None, ms_rgb: Sequence[int] | None = None):
+        """RGB quicklook of the sample's ``hs`` / ``ms`` / ``gt`` / ``prediction``; returns the figure."""
+        return plot_hsms_sample(sample, rgb, ms_rgb, suptitle, show_titles)
+
+
+class HSCubeDataset(HSMSItemsDataset):
     """Base of the datasets of single hyperspectral cubes (one sample per scene).
 
     Subclasses set :attr:`num_bands`, :attr:`wavelengths` (nm, or ``None``), fill ``self.items`` (one entry
@@ -373,6 +394,7 @@ class HSCubeDataset(NonGeoDataset):
     wavelengths: np.ndarray | None = None
     #: whether :attr:`wavelengths` are nominal (evenly spaced over the documented range) rather than measured
     wavelengths_nominal: bool = False
+    item_noun = "scenes"
 
     def __init__(self, scale: float | str | None, degrade: Degrade | str | None, transforms: Callable | None,
                  seed: int) -> None:
@@ -380,13 +402,13 @@ class HSCubeDataset(NonGeoDataset):
         self._degrade = resolve_degrade(degrade, seed)
         self.items: list[Any] = []
 
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def _index(self, index: int) -> int:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} scenes")
-        return index % len(self)
+    def _use_file(self, path: Path | None, missing: str) -> None:
+        """One scene in one file: ``self.path`` and ``self.items`` are ``path``; ``missing`` is the
+        :class:`HSDatasetNotFoundError` message when ``path`` is ``None`` (not found)."""
+        if path is None:
+            raise HSDatasetNotFoundError(missing)
+        self.path = path
+        self.items = [path]
 
     def _read_raw(self, index: int) -> tuple[np.ndarray, dict[str, Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -429,8 +451,3 @@ class HSCubeDataset(NonGeoDataset):
         if self.transforms is not None:
             sample = self.transforms(sample)
         return sample
-
-    def plot(self, sample: Mapping[str, Any], show_titles: bool = True, suptitle: str | None = None,
-             rgb: Sequence[int] | None = None, ms_rgb: Sequence[int] | None = None):
-        """RGB quicklook of the sample's ``hs`` / ``ms`` / ``gt`` / ``prediction``; returns the figure."""
-        return plot_hsms_sample(sample, rgb, ms_rgb, suptitle, show_titles)

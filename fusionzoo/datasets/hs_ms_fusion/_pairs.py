@@ -3,14 +3,13 @@ reduction that turns a pair into a fusion problem with a reference."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch import Tensor
-from torchgeo.datasets import NonGeoDataset
 
-from ._common import Degrade, _scale_value, plot_hsms_sample, resolve_degrade
+from ._common import Degrade, HSMSItemsDataset, _scale_value, resolve_degrade
 
 __all__ = ["RealPairDataset", "block_average"]
 
@@ -43,7 +42,7 @@ def _as_reduce(reduce: Reduce | int | None) -> Reduce | None:
     return reduce
 
 
-class RealPairDataset(NonGeoDataset):
+class RealPairDataset(HSMSItemsDataset):
     """A dataset of real (HS, MS) pairs.  Subclasses fill ``self.items`` and implement :meth:`_read_pair`,
     which returns ``(hs (C, h, w), ms (c, H, W), meta)`` already on the dataset's scale (float32 tensors) with
     ``meta`` holding ``name``, ``scale``, ``ms_scale`` and, where known, ``wavelengths`` / ``ms_wavelengths``.
@@ -58,6 +57,8 @@ class RealPairDataset(NonGeoDataset):
       is then not used).
     """
 
+    item_noun = "pairs"
+
     def __init__(self, reduce: Reduce | int | None, reduce_ms: bool, degrade: Degrade | str | None,
                  transforms: Callable | None, seed: int) -> None:
         if reduce is not None and degrade is not None:
@@ -68,14 +69,6 @@ class RealPairDataset(NonGeoDataset):
         self._degrade = resolve_degrade(degrade, seed)
         self.transforms, self.seed = transforms, seed
         self.items: list[Any] = []
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def _index(self, index: int) -> int:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} pairs")
-        return index % len(self)
 
     def _read_pair(self, index: int) -> tuple[Tensor, Tensor, dict[str, Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -114,8 +107,3 @@ class RealPairDataset(NonGeoDataset):
         if self.transforms is not None:
             sample = self.transforms(sample)
         return sample
-
-    def plot(self, sample: Mapping[str, Any], show_titles: bool = True, suptitle: str | None = None,
-             rgb: Sequence[int] | None = None, ms_rgb: Sequence[int] | None = None):
-        """RGB quicklook of the sample's ``hs`` / ``ms`` / ``gt`` / ``prediction``; returns the figure."""
-        return plot_hsms_sample(sample, rgb, ms_rgb, suptitle, show_titles)

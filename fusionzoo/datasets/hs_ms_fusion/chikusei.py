@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._common import Degrade, HSCubeDataset, HSDatasetNotFoundError, find_file, hwc_to_chw, read_mat_variable
+from ._common import Degrade, HSCubeDataset, find_file, hwc_to_chw, read_mat_variable
 
 __all__ = ["Chikusei"]
 
@@ -67,13 +67,9 @@ class Chikusei(HSCubeDataset):
             self.root.mkdir(parents=True, exist_ok=True)
             download_and_extract_archive(self.url, str(self.root), md5=self.md5)
             path = find_file(self.root, [self.filename])
-        if path is None:
-            raise HSDatasetNotFoundError(
-                f"Chikusei file {self.filename} not found under {self.root}. Download the MATLAB version "
-                f"({self.url}, linked from {self.page}; no checksum is published), unzip it and put "
-                f"{self.filename} under {self.root} (any sub-folder), or pass download=True")
-        self.path = path
-        self.items = [path]
+        self._use_file(path, f"Chikusei file {self.filename} not found under {self.root}. Download the MATLAB "
+                       f"version ({self.url}, linked from {self.page}; no checksum is published), unzip it and "
+                       f"put {self.filename} under {self.root} (any sub-folder), or pass download=True")
 
     def _read_raw(self, index: int) -> tuple[np.ndarray, dict[str, Any]]:
         a = read_mat_variable(self.path, self.key, window=self.window)

@@ -9,14 +9,13 @@ on its own (the blur never reaches across a block boundary, so the splits stay d
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
-from torchgeo.datasets import NonGeoDataset
 
-from ._common import Degrade, HSCubeDataset, plot_hsms_sample, resolve_degrade
+from ._common import Degrade, HSCubeDataset, HSMSItemsDataset, resolve_degrade
 
 try:
     from ..pansharpening.wald_patches import split_blocks
@@ -77,7 +76,7 @@ def load_cubes(source: Any) -> list[SceneCube]:
     return out
 
 
-class HSPatches(NonGeoDataset):
+class HSPatches(HSMSItemsDataset):
     """Patches ``{"hs", "ms", "gt"}`` for supervised HS-MS fusion (or HS super-resolution) training.
 
     Args:
@@ -97,6 +96,8 @@ class HSPatches(NonGeoDataset):
     Samples: what ``degrade`` returns (``hs``, ``ms``, ``gt``, ...) plus ``wavelengths`` (where known),
     ``scene`` (name) and ``position`` (top, left of the patch in the scene).
     """
+
+    item_noun = "patches"
 
     def __init__(self, source: Any, degrade: Degrade | str, split: str = "train", patch_size: int = 64,
                  stride: int | None = None, block: int = 128, fractions: Sequence[float] = (0.8, 0.1, 0.1),
@@ -131,13 +132,8 @@ class HSPatches(NonGeoDataset):
                              f"(scenes: {sizes}); use smaller patches or blocks, or other fractions")
         self.num_bands = self.scenes[0][1].shape[0]
 
-    def __len__(self) -> int:
-        return len(self.items)
-
     def __getitem__(self, index: int) -> dict[str, Any]:
-        if not -len(self) <= index < len(self):
-            raise IndexError(f"index {index} out of range for {len(self)} patches")
-        index %= len(self)
+        index = self._index(index)
         k, y, x = self.items[index]
         name, cube, wl = self.scenes[k]
         p = self.patch_size
@@ -156,8 +152,3 @@ class HSPatches(NonGeoDataset):
         if self.transforms is not None:
             sample = self.transforms(sample)
         return sample
-
-    def plot(self, sample: Mapping[str, Any], show_titles: bool = True, suptitle: str | None = None,
-             rgb: Sequence[int] | None = None, ms_rgb: Sequence[int] | None = None):
-        """RGB quicklook of the sample's ``hs`` / ``ms`` / ``gt`` / ``prediction``; returns the figure."""
-        return plot_hsms_sample(sample, rgb, ms_rgb, suptitle, show_titles)

@@ -53,9 +53,7 @@ class _Pavia(HSCubeDataset):
         if path is None and download:
             self._download(self.url, self.filename)
             path = find_file(self.root, [self.filename])
-        if path is None:
-            raise HSDatasetNotFoundError(self._message(self.filename, self.url))
-        self.path = path
+        self._use_file(path, self._message(self.filename, self.url))
         self.gt_path: Path | None = None
         if labels:
             self.gt_path = find_file(self.root, [self.gt_filename])
@@ -64,7 +62,6 @@ class _Pavia(HSCubeDataset):
                 self.gt_path = find_file(self.root, [self.gt_filename])
             if self.gt_path is None:
                 raise HSDatasetNotFoundError(self._message(self.gt_filename, self.gt_url) + " (labels=True)")
-        self.items = [path]
 
     def _message(self, name: str, url: str) -> str:
         return (f"{self.title} file {name} not found under {self.root}. Download it from {url} (EHU GIC, "

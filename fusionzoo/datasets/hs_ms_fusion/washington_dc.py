@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._common import Degrade, HSCubeDataset, HSDatasetNotFoundError, find_file
+from ._common import Degrade, HSCubeDataset, find_file
 
 __all__ = ["WashingtonDCMall", "read_multiband_tiff"]
 
@@ -77,13 +77,9 @@ class WashingtonDCMall(HSCubeDataset):
                 raise ValueError(f"wavelengths has {len(wavelengths)} values; dc.tif has {self.num_bands} bands")
             self.wavelengths = np.asarray(wavelengths, dtype=np.float64)
         path = find_file(self.root, [self.filename])
-        if path is None:
-            raise HSDatasetNotFoundError(
-                f"Washington DC Mall file {self.filename} not found under {self.root}. Download dc.tif from the "
-                f"MultiSpec hyperspectral data page {self.url} (no checksum is published) and put it at "
-                f"{self.root / self.filename} (any sub-folder works)")
-        self.path = path
-        self.items = [path]
+        self._use_file(path, f"Washington DC Mall file {self.filename} not found under {self.root}. Download dc.tif "
+                       f"from the MultiSpec hyperspectral data page {self.url} (no checksum is published) and put "
+                       f"it at {self.root / self.filename} (any sub-folder works)")
 
     def _read_raw(self, index: int) -> tuple[np.ndarray, dict[str, Any]]:
         return read_multiband_tiff(self.path, self.num_bands), {"name": "washington_dc_mall", "path": str(self.path)}

@@ -1,8 +1,5 @@
 """CAVE: official nested and flattened layouts, 16-bit scaling, the 8-bit RGBA watercolors quirk, errors."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -12,21 +9,14 @@ import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from fusionzoo.datasets.hs_ms_fusion import CAVE, CAVE_SCENES, HSDatasetNotFoundError, read_cave_band  # noqa: E402
+from tests.helpers import DATA, load_fixture  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms" / "cave"
-
-
-def fixture():
-    spec = importlib.util.spec_from_file_location("cave_fixture", TESTS / "data" / "cave" / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+SHARED = DATA / "hsms" / "cave"
 
 
 @pytest.fixture(scope="module")
 def fx():
-    return fixture()
+    return load_fixture("cave")
 
 
 def test_scene_list():

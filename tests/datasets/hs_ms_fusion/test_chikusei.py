@@ -1,30 +1,17 @@
 """Chikusei: MATLAB v7.3 (HDF5, transposed) read back in MATLAB order, windows, 128 bands, errors."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import Chikusei, HSDatasetNotFoundError, read_mat_variable  # noqa: E402
+from tests.helpers import load_fixture  # noqa: E402
 
 
 def test_v73_layout_and_load(tmp_path):
-    fx = fixture("chikusei")
+    fx = load_fixture("chikusei")
     fx.make(tmp_path)
     p = tmp_path / "HyperspecVNIR_Chikusei_20140729.mat"
     assert p.read_bytes()[:19] == b"MATLAB 7.3 MAT-file"
@@ -37,7 +24,7 @@ def test_v73_layout_and_load(tmp_path):
 
 
 def test_window_reads_part(tmp_path):
-    fx = fixture("chikusei")
+    fx = load_fixture("chikusei")
     fx.make(tmp_path)
     s = Chikusei(tmp_path, window=(2, 1, 3, 2))[0]
     full = fx.cube().transpose(2, 0, 1).astype(np.float64)[:, 2:5, 1:3]

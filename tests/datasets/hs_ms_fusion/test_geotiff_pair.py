@@ -1,30 +1,17 @@
 """Any HS + MS GeoTIFF pair: ratio from pixel sizes, CRS / extent / size checks, wavelengths, reference."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import pytest  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import GeoTiffHSMSPair, HSDatasetNotFoundError  # noqa: E402
 from fusionzoo.io import GeoreferenceError, ImageryError  # noqa: E402
+from tests.helpers import load_fixture  # noqa: E402
 
 
 def make(tmp_path, **kw):
-    root = fixture("geotiff_pair").make(tmp_path, **kw)
+    root = load_fixture("geotiff_pair").make(tmp_path, **kw)
     return root / "hs.tif", root / "ms.tif", root / "gt.tif"
 
 

@@ -1,8 +1,5 @@
 """Harvard: v5 .mat with ref / lbl, 31 bands 420-720 nm, max scaling, mask, errors."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,22 +7,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import Harvard, HSDatasetNotFoundError  # noqa: E402
+from tests.helpers import load_fixture  # noqa: E402
 
 
 def test_load_scale_and_mask(tmp_path):
-    fx = fixture("harvard")
+    fx = load_fixture("harvard")
     fx.make(tmp_path)
     ds = Harvard(tmp_path)
     assert len(ds) == 2
@@ -47,7 +34,7 @@ def test_load_scale_and_mask(tmp_path):
 def test_errors(tmp_path):
     with pytest.raises(HSDatasetNotFoundError, match=r"CZ_hsdb\.tar.*vision\.seas\.harvard\.edu"):
         Harvard(tmp_path)
-    fixture("harvard").make(tmp_path)
+    load_fixture("harvard").make(tmp_path)
     with pytest.raises(HSDatasetNotFoundError, match="imgz9"):
         Harvard(tmp_path, scenes=["imgz9"])
     with pytest.raises(ValueError, match="scale must be"):

@@ -1,9 +1,6 @@
 """Houston 2018: the DFC2018 ENVI HSI (50 stored bands -> 48, interleaves, byte order, header wavelengths)
 and the co-registered HS + RGB crop (real pair, Wald reduction); the real crop when ../shared is present."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -11,23 +8,15 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import HSDatasetNotFoundError, Houston2018, Houston2018Crop, read_envi  # noqa: E402
+from tests.helpers import DATA, load_fixture  # noqa: E402
+
+SHARED = DATA / "hsms"
 
 
 @pytest.mark.parametrize("interleave,big", [("bsq", False), ("bil", True), ("bip", False)])
 def test_envi_reader(tmp_path, interleave, big):
-    fx = fixture("houston2018")
+    fx = load_fixture("houston2018")
     fx.make_envi(tmp_path, interleave=interleave, big_endian=big)
     a, _ = read_envi(tmp_path / "2018_IEEE_GRSS_DFC_HSI_TR.HDR")
     np.testing.assert_array_equal(a, fx.cube())
@@ -36,7 +25,7 @@ def test_envi_reader(tmp_path, interleave, big):
 
 
 def test_dfc2018_hsi(tmp_path):
-    fx = fixture("houston2018")
+    fx = load_fixture("houston2018")
     fx.make_envi(tmp_path / "Phase2" / "HSI")
     ds = Houston2018(tmp_path, scale=None)
     s = ds[0]
@@ -54,14 +43,14 @@ def test_dfc2018_hsi(tmp_path):
 def test_dfc2018_errors(tmp_path):
     with pytest.raises(HSDatasetNotFoundError, match=r"hyperspectral\.ee\.uh\.edu.*2018_IEEE_GRSS_DFC_HSI_TR"):
         Houston2018(tmp_path)
-    fixture("houston2018").make_envi(tmp_path)
+    load_fixture("houston2018").make_envi(tmp_path)
     (tmp_path / "2018_IEEE_GRSS_DFC_HSI_TR").write_bytes(b"\0" * 10)
     with pytest.raises(ValueError, match="incomplete download"):
         Houston2018(tmp_path)[0]
 
 
 def test_crop_pair(tmp_path):
-    fx = fixture("houston2018")
+    fx = load_fixture("houston2018")
     fx.make_crop(tmp_path)
     ds = Houston2018Crop(tmp_path, labels=True)
     s = ds[0]

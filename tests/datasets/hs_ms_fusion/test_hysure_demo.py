@@ -1,27 +1,16 @@
 """HySure Paris demo files: HSim / MSim / PCim, per-band 0.999-quantile normalisation (MATLAB convention),
 Hyperion / ALI wavelengths, reduction; the real files when ../shared is present."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import HSDatasetNotFoundError, HySureParis, hyperion_wavelengths  # noqa: E402
+from tests.helpers import DATA, load_fixture  # noqa: E402
+
+SHARED = DATA / "hsms"
 
 
 def matlab_quantile(x, p):
@@ -45,7 +34,7 @@ def test_hyperion_wavelengths():
 
 
 def test_hs_ms(tmp_path):
-    fx = fixture("hysure_demo")
+    fx = load_fixture("hysure_demo")
     fx.make(tmp_path)
     import scipy.io
 
@@ -66,7 +55,7 @@ def test_hs_ms(tmp_path):
 
 
 def test_hs_pan_and_errors(tmp_path):
-    fixture("hysure_demo").make(tmp_path)
+    load_fixture("hysure_demo").make(tmp_path)
     s = HySureParis(tmp_path, variant="hs_pan")[0]
     assert s["hs"].shape == (128, 6, 5) and s["ms"].shape == (1, 18, 15) and s["ratio"] == 3
     with pytest.raises(ValueError, match="variant must be"):

@@ -1,31 +1,18 @@
 """Pavia University / Centre: v5 .mat keys paviaU / pavia, 103 / 102 bands, labels, errors."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import HSDatasetNotFoundError, PaviaCentre, PaviaUniversity  # noqa: E402
+from tests.helpers import load_fixture  # noqa: E402
 
 
 @pytest.mark.parametrize("cls,bands", [(PaviaUniversity, 103), (PaviaCentre, 102)])
 def test_load(tmp_path, cls, bands):
-    fx = fixture("pavia")
+    fx = load_fixture("pavia")
     fx.make(tmp_path / "sub")
     ds = cls(tmp_path, labels=True)
     assert len(ds) == 1

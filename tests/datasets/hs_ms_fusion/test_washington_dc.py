@@ -1,31 +1,18 @@
 """Washington DC Mall: dc.tif, 191 bands, band-sequential and multi-page TIFF, wavelengths, errors."""
 
-import importlib.util
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-TESTS = Path(__file__).resolve().parents[2]
-SHARED = TESTS.parent / ".." / "shared" / "data" / "hsms"
-
-
-def fixture(name):
-    spec = importlib.util.spec_from_file_location(f"{name}_fixture", TESTS / "data" / name / "make_fixture.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 from fusionzoo.datasets.hs_ms_fusion import HSDatasetNotFoundError, WashingtonDCMall  # noqa: E402
+from tests.helpers import load_fixture  # noqa: E402
 
 
 @pytest.mark.parametrize("pages", [False, True])
 def test_load(tmp_path, pages):
-    fx = fixture("washington_dc")
+    fx = load_fixture("washington_dc")
     fx.make(tmp_path, pages=pages)
     ds = WashingtonDCMall(tmp_path)
     s = ds[0]
@@ -38,7 +25,7 @@ def test_load(tmp_path, pages):
 
 
 def test_wavelengths_and_errors(tmp_path):
-    fixture("washington_dc").make(tmp_path)
+    load_fixture("washington_dc").make(tmp_path)
     wl = np.linspace(400, 2400, 191)
     s = WashingtonDCMall(tmp_path, wavelengths=wl)[0]
     np.testing.assert_allclose(s["wavelengths"].numpy(), wl, rtol=1e-6)

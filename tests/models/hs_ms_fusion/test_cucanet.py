@@ -24,12 +24,7 @@ def d700_supports_srf() -> np.ndarray:
     return srf
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/models/hs_ms_fusion/conftest.py
 
 
 def n_params(m: torch.nn.Module) -> int:

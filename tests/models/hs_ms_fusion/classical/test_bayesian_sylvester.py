@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fusionzoo.degradation.psf import fspecial_gaussian as gaussian_kernel
 from fusionzoo.models.hs_ms_fusion.classical.bayesian_sylvester import (
     FUSE,
     _apply_c2,
@@ -15,29 +14,12 @@ from fusionzoo.models.hs_ms_fusion.classical.bayesian_sylvester import (
 )
 from fusionzoo.models.hs_ms_fusion.classical.hysure import _fft_kernel
 from fusionzoo.registry import get_arch
+from tests.helpers.hs_ms_scenes import low_rank_scene
 
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def _scene(C=8, c=3, H=32, r=4, p=3, phase=1, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    E = torch.rand(C, p, generator=g, dtype=F64)
-    a = torch.rand(p, H, H, generator=g, dtype=F64)
-    a = torch.fft.ifft2(torch.fft.fft2(a) * _fft_kernel(gaussian_kernel(5, 1.0), (H, H))).real
-    Z = torch.einsum("cp,phw->chw", E, a)
-    R = torch.rand(c, C, generator=g, dtype=F64)
-    R = R / R.sum(1, keepdim=True)
-    k = gaussian_kernel(2 * r + 1, r / 2.35482)
-    hs = torch.fft.ifft2(torch.fft.fft2(Z) * _fft_kernel(k, (H, H))).real[:, phase::r, phase::r]
-    return Z, hs[None], torch.einsum("kc,chw->khw", R, Z)[None], R, k
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/models/hs_ms_fusion/conftest.py
 
 
 def test_registered_as_classical_hs_ms_fusion():
@@ -76,7 +58,7 @@ def test_spline_prior_mean_interpolates_the_samples():
 
 
 def test_recovers_low_rank_scene_with_known_responses():
-    Z, hs, ms, R, k = _scene()
+    Z, hs, ms, R, k = low_rank_scene(C=8)
     out = FUSE(srf=R, psf=k, phase=1, subspace_dim=3)(hs.float(), ms.float())
     assert out.shape == (1, 8, 32, 32) and out.dtype == torch.float32
     mse = ((out[0].double() - Z) ** 2).mean()
@@ -85,14 +67,14 @@ def test_recovers_low_rank_scene_with_known_responses():
 
 @pytest.mark.parametrize("estimate", ["hysure", "toolbox"])
 def test_blind_estimates_beat_the_lr_input(estimate):
-    Z, hs, ms, R, k = _scene()
+    Z, hs, ms, R, k = low_rank_scene(C=8)
     out = FUSE(estimate=estimate, scaling=1.0)(hs, ms)[0]
     near = hs.repeat_interleave(4, -1).repeat_interleave(4, -2)[0]
     assert ((out - Z) ** 2).mean() < 0.3 * ((near - Z) ** 2).mean()
 
 
 def test_clear_errors():
-    _, hs, ms, R, k = _scene()
+    _, hs, ms, R, k = low_rank_scene(C=8)
     with pytest.raises(ValueError, match="prior"):
         FUSE(prior="sparse")
     with pytest.raises(ValueError, match="estimate"):

@@ -8,35 +8,16 @@ import torch
 
 from fusionzoo.degradation.psf import fspecial_gaussian as gaussian_kernel
 from fusionzoo.degradation.psf import gaussian_down_sample
-from fusionzoo.models.hs_ms_fusion.classical.hysure import HySure, _fft_kernel, hysure
+from fusionzoo.models.hs_ms_fusion.classical.hysure import HySure, hysure
 from fusionzoo.models.hs_ms_fusion.classical.spectral_response import estimate_srf
 from fusionzoo.models.hs_ms_fusion.classical.unmixing import vca
 from fusionzoo.registry import get_arch
+from tests.helpers.hs_ms_scenes import low_rank_scene
 
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small problems: one thread avoids oversubscription on shared CPUs."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
-def _scene(C=10, c=3, H=32, r=4, p=3, phase=1, seed=0):
-    """A rank-p reference (smooth abundances), its circularly blurred / decimated HS and its MS."""
-    g = torch.Generator().manual_seed(seed)
-    E = torch.rand(C, p, generator=g, dtype=F64)
-    a = torch.rand(p, H, H, generator=g, dtype=F64)
-    a = torch.fft.ifft2(torch.fft.fft2(a) * _fft_kernel(gaussian_kernel(5, 1.0), (H, H))).real
-    Z = torch.einsum("cp,phw->chw", E, a)
-    R = torch.rand(c, C, generator=g, dtype=F64)
-    R = R / R.sum(1, keepdim=True)
-    k = gaussian_kernel(2 * r + 1, r / 2.35482)
-    hs = torch.fft.ifft2(torch.fft.fft2(Z) * _fft_kernel(k, (H, H))).real[:, phase::r, phase::r]
-    return Z, hs[None], torch.einsum("kc,chw->khw", R, Z)[None], R, k
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/models/hs_ms_fusion/conftest.py
 
 
 def _psnr(ref, x):
@@ -51,14 +32,14 @@ def test_registered_as_classical_hs_ms_fusion():
 
 
 def test_recovers_low_rank_scene_with_known_responses():
-    Z, hs, ms, R, k = _scene()
+    Z, hs, ms, R, k = low_rank_scene(C=10)
     out = HySure(srf=R, psf=k, p=3, lambda_phi=1e-7, basis="svd")(hs.float(), ms.float())
     assert out.shape == (1, 10, 32, 32) and out.dtype == torch.float32
     assert _psnr(Z, out[0].double()) > 35
 
 
 def test_blind_original_and_toolbox_beat_the_lr_input():
-    Z, hs, ms, R, k = _scene()
+    Z, hs, ms, R, k = low_rank_scene(C=10)
     near = hs.repeat_interleave(4, -1).repeat_interleave(4, -2)[0]
     for variant in ("original", "toolbox"):
         out = HySure(variant=variant, iters=60)(hs, ms)[0]
@@ -67,8 +48,8 @@ def test_blind_original_and_toolbox_beat_the_lr_input():
 
 
 def test_batch_items_are_fused_independently():
-    _, hs1, ms1, *_ = _scene(seed=1)
-    _, hs2, ms2, *_ = _scene(seed=2)
+    _, hs1, ms1, *_ = low_rank_scene(C=10, seed=1)
+    _, hs2, ms2, *_ = low_rank_scene(C=10, seed=2)
     m = HySure(iters=10, basis="svd")
     both = m(torch.cat([hs1, hs2]), torch.cat([ms1, ms2]))
     torch.testing.assert_close(both[1:], m(hs2, ms2))
@@ -108,7 +89,7 @@ def test_estimate_srf_recovers_an_exact_relation():
 
 
 def test_clear_errors():
-    _, hs, ms, R, k = _scene()
+    _, hs, ms, R, k = low_rank_scene(C=10)
     with pytest.raises(ValueError, match="variant"):
         HySure(variant="nope")
     with pytest.raises(ValueError, match="odd size"):

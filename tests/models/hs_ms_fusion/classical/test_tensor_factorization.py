@@ -20,12 +20,7 @@ F64 = torch.float64
 K5 = torch.tensor([1.0, 4, 6, 4, 1], dtype=F64) / 16  # the Starck-Murtagh kernel
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/models/hs_ms_fusion/conftest.py
 
 
 def _degrade(Z, R, k, r, phase):
