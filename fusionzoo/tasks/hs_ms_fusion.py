@@ -80,6 +80,9 @@ class HSMSFusionTask(Task):
         parser.add_argument("--ratio", type=int, help="resolution ratio (super-resolution models: default theirs)")
         parser.add_argument("--ignore-georef", action="store_true",
                             help="pair HS and MS by their sizes alone, without checking their georeference")
+        parser.add_argument("--iterations", type=int, metavar="N",
+                            help="models fitted to each input (CUCaNet): optimisation steps (default: the model's)")
+        parser.add_argument("--seed", type=int, default=0, help="models fitted to each input: the seed (default 0)")
         parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
         parser.add_argument("-o", "--output", required=True, metavar="OUT.tif",
                             help="output GeoTIFF (float32, HS scale); a quicklook PNG is written beside it")
@@ -107,6 +110,11 @@ class HSMSFusionTask(Task):
             ms_scale, _ = scale_of(ms, args.ms_scale)
             inputs["ms"] = torch.from_numpy(ms.astype(np.float32) / ms_scale)[None]
         kwargs = {"ratio": args.ratio} if args.ratio else {}
+        if entry.cfg.fitted:  # optimised on this pair: its iterations, seed and device (progress bar on stderr)
+            kwargs.update(seed=args.seed, device=args.device, **({"iterations": args.iterations}
+                                                                 if args.iterations else {}))
+        elif args.iterations:
+            raise TaskError(f"--iterations is for models fitted to each input; {entry.arch} is not one")
         model = create_model(name, pretrained=bool(entry.cfg.weights), **kwargs).eval().to(args.device)
         with torch.no_grad():
             fused = model(**{k: v.to(args.device) for k, v in inputs.items()})
