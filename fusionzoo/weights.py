@@ -106,6 +106,11 @@ class Weights:
         return len(self.bands)
 
     @property
+    def bands_summary(self) -> str:
+        """``"8 bands"``, or the one entry of a band-count-independent record (e.g. ``"any band count"``)."""
+        return f"{self.num_bands} bands" if self.num_bands > 1 or self.wavelengths else self.bands[0]
+
+    @property
     def class_names(self) -> tuple[str, ...]:
         return tuple(c["name"] for c in self.classes)
 

@@ -90,7 +90,7 @@ def models_markdown() -> str:
         if w is not None:
             params = f"{w.num_params:,}"
             data = "; ".join(d["name"] for d in w.train_data)
-            trained = f"{data} ({w.sensor}, {w.num_bands} bands, {w.bit_depth}-bit, ratio {w.ratio})"
+            trained = f"{data} ({w.sensor}, {w.bands_summary}, {w.bit_depth}-bit, ratio {w.ratio})"
         else:
             params = _default_params(name)
             trained = ("nothing (classical method)" if cfg.classical else

@@ -44,10 +44,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in names:
         cfg = get_arch(name).cfg
         w = _weights_of(name)
-        if cfg.classical:
-            avail = "not needed"
+        if cfg.classical or cfg.fitted:
+            avail = "not needed" + (" (fitted to each input)" if cfg.fitted else "")
         elif w is not None:
-            avail = f"yes ({w.sensor}, {w.num_bands} bands)"
+            avail = f"yes ({w.sensor}, {w.bands_summary})"
         else:
             avail = "no (not trained yet)"
         rows.append([name, cfg.task, "+".join(cfg.inputs), kind_of(cfg), avail])

@@ -138,7 +138,7 @@ _TAGS = {
                     wavelengths=tuple(400.0 + 10 * i for i in range(31)), bit_depth=16,
                     scaling="16-bit PNG / 65535 (reflectance-like [0, 1])"),
     "airborne_x2": dict(sensor="airborne imaging spectrometers (Hyperion, AVIRIS, HYDICE, ...)",
-                        bands=("any band count (3-D convolutions slide along the spectrum)",), wavelengths=None,
+                        bands=("any band count",), wavelengths=None,
                         bit_depth=16, scaling="each cube: negatives to 0, divided by its 99.9th percentile"),
 }
 _TAGS["cave_x4"] = _TAGS["cave_x2"]
