@@ -284,14 +284,29 @@ def predict(model: FCNN3D, lr: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def val_psnr(model: FCNN3D, regions) -> float:
-    """Mean PSNR (peak 1) over the validation regions (the model's padding='same' forward)."""
-    vals = []
+def val_scores(model: FCNN3D, regions) -> tuple[float, float]:
+    """Mean PSNR (peak 1) and mean SAM (degrees, :func:`fusionzoo.metrics.image_quality.sam`) over the
+    validation regions (the model's padding='same' forward)."""
+    vals, sams = [], []
     for _, hr, lr, _ in regions:
         out = predict(model, lr)
         mse = ((out.double() - hr.double()) ** 2).mean((1, 2))
         vals.append(float((10 * torch.log10(1.0 / mse)).mean()))
-    return float(np.mean(vals))
+        sams.append(float(sam(out.double()[None], hr.double()[None])))
+    return float(np.mean(vals)), float(np.mean(sams))
+
+
+def val_psnr(model: FCNN3D, regions) -> float:
+    """Mean PSNR (peak 1) over the validation regions (the model's padding='same' forward)."""
+    return val_scores(model, regions)[0]
+
+
+def sam_loss(pred: torch.Tensor, ref: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Mean spectral angle in radians over the pixels of (B, L, h, w) patches (band axis 1), safe: eps inside
+    both norms and the cosine clamped inside (-1, 1) so that acos and its gradient stay finite."""
+    dot = (pred * ref).sum(1)
+    n = torch.sqrt((pred * pred).sum(1) + eps) * torch.sqrt((ref * ref).sum(1) + eps)
+    return torch.acos((dot / n).clamp(-1.0 + 1e-6, 1.0 - 1e-6)).mean()
 
 
 # --- main -------------------------------------------------------------------------------------------------
@@ -311,6 +326,13 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--eval-only", action="store_true")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start from this model.safetensors instead of the least-squares initialisation")
+    ap.add_argument("--sam-weight", type=float, default=0.0,
+                    help="loss = MSE + W * mean spectral angle (radians) over the patch pixels; a negative W: "
+                         "W = mean MSE / mean SAM of the starting weights on 4 training batches (similar "
+                         "magnitudes at the start). With W != 0 the kept epoch is the lowest validation SAM "
+                         "among epochs whose validation PSNR is not below epoch 0's")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     preset = PRESETS[args.tag]
@@ -341,18 +363,47 @@ def main(argv=None) -> None:
         state = c["state"]
         say(f"resumed at epoch {state['epoch']} ({state['elapsed'] / 60:.1f} min trained)")
     else:
-        info = least_squares_init_(model, train, np.random.default_rng(args.seed + 1))
-        say(f"least-squares linear initialisation: {info}")
+        if args.init_from is not None:
+            from safetensors.torch import load_file
+
+            model.load_state_dict(load_file(str(args.init_from)))
+            info = {"from": str(args.init_from), "sha256": hashlib.sha256(args.init_from.read_bytes()).hexdigest()}
+            say(f"initialised from {info}")
+        else:
+            info = least_squares_init_(model, train, np.random.default_rng(args.seed + 1))
+            say(f"least-squares linear initialisation: {info}")
         state["init"] = info
-        v0 = val_psnr(model, val)
+        v0, s0 = val_scores(model, val)
         bic = float(np.mean([float((10 * torch.log10(1.0 / ((u.double() - h.double()) ** 2).mean((1, 2)))).mean())
                              for _, h, _, u in val]))
+        bic_sam = float(np.mean([float(sam(u.double()[None], h.double()[None])) for _, h, _, u in val]))
         state["best_val"] = v0
-        state["history"].append({"epoch": 0, "val_psnr": v0, "val_psnr_bicubic": bic})
+        state["best_sam"] = s0
+        state["history"].append({"epoch": 0, "val_psnr": v0, "val_psnr_bicubic": bic, "val_sam": s0,
+                                 "val_sam_bicubic": bic_sam})
         torch.save(model.state_dict(), out / "best.pt")
-        say(f"epoch 0 (linear init): val PSNR {v0:.3f} (bicubic {bic:.3f})")
+        say(f"epoch 0 ({'init-from' if args.init_from is not None else 'linear init'}): val PSNR {v0:.3f} "
+            f"(bicubic {bic:.3f}), val SAM {s0:.4f} deg (bicubic {bic_sam:.4f})")
     rng = np.random.default_rng()
     rng.bit_generator.state = state["rng"]
+    if "sam_weight" not in state:  # fixed at the first start, kept on resume
+        w = args.sam_weight
+        if w < 0:
+            with torch.no_grad():
+                arng = np.random.default_rng(args.seed + 2)
+                ms, ss = [], []
+                for _ in range(4):
+                    x, y = sample_batch(arng, train[int(arng.integers(0, len(train)))], args.batch, args.patch,
+                                        args.bands)
+                    pred = model.network(x)
+                    ms.append(float(F.mse_loss(pred, y)))
+                    ss.append(float(sam_loss(pred, y)))
+            w = float(np.mean(ms) / np.mean(ss))
+            say(f"SAM weight: mean MSE {np.mean(ms):.3e}, mean SAM {np.mean(ss):.4f} rad on 4 batches -> W = {w:.4e}")
+            state["sam_weight_probe"] = {"mse": float(np.mean(ms)), "sam_rad": float(np.mean(ss))}
+        state["sam_weight"] = w
+    W = state["sam_weight"]
+    psnr0 = state["history"][0]["val_psnr"]
 
     while not args.eval_only and state["epoch"] < args.epochs and state["elapsed"] < args.minutes * 60:
         te = time.time()
@@ -366,20 +417,25 @@ def main(argv=None) -> None:
                 g["lr"] = args.lr * min(1.0, (step + 1) / args.warmup)
             pred = model.network(x)
             loss = F.mse_loss(pred, y)
+            if W:
+                loss = loss + W * sam_loss(pred, y)
             opt.zero_grad()
             loss.backward()
             opt.step()
             losses.append(loss.item())
-        v = val_psnr(model, val)
+        v, vs = val_scores(model, val)
         state["epoch"] += 1
         state["elapsed"] += time.time() - te
         state["rng"] = rng.bit_generator.state
-        state["history"].append({"epoch": state["epoch"], "train_mse": float(np.mean(losses)), "val_psnr": v})
-        if v > state["best_val"]:
-            state["best_val"], state["best_epoch"] = v, state["epoch"]
+        state["history"].append({"epoch": state["epoch"], "train_mse" if not W else "train_loss": float(np.mean(losses)),
+                                 "val_psnr": v, "val_sam": vs})
+        better = (vs < state.get("best_sam", math.inf) and v >= psnr0) if W else v > state["best_val"]
+        if better:
+            state["best_val"], state["best_sam"], state["best_epoch"] = v, vs, state["epoch"]
             torch.save(model.state_dict(), out / "best.pt")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "state": state}, ck)
-        say(f"epoch {state['epoch']}: train MSE {np.mean(losses):.3e}, val PSNR {v:.3f} (best {state['best_val']:.3f} "
+        say(f"epoch {state['epoch']}: train {'MSE' if not W else 'loss'} {np.mean(losses):.3e}, val PSNR {v:.3f}, "
+            f"val SAM {vs:.4f} (kept {state['best_val']:.3f} / {state.get('best_sam', float('nan')):.4f} "
             f"@ {state['best_epoch']}), {time.time() - te:.0f}s, {state['elapsed'] / 60:.1f} min")
 
     # --- evaluation and export ---
@@ -420,21 +476,30 @@ def main(argv=None) -> None:
             "upsampling": "fusionzoo.ops.imresize bicubic (MATLAB-compatible, a = -0.5, antialias), float64",
             "padding": "training on valid windows (patch + 12 px of upsampled context, spectrum mirror-padded by 4); "
                        "evaluation with padding='same' (mirror 4 bands, replicate 6 px)",
-            "init": "least squares: identity_init_(noise=0.1), weights into channel 0 of conv2-4 reset to "
-                    "exactly a unit centre tap from channel 0, then conv1 channel 0 = the least-squares 7x9x9 "
-                    "linear filter from the upsampled to the HR image on the training regions (bias shifted by +1, "
-                    "conv4 bias -1, so the ReLUs pass it): the untrained net is that linear filter; no residual "
-                    "connection, the net predicts the HR image directly",
+            "init": (f"fine-tuned from {state['init']['from']} (sha256 {state['init']['sha256']})"
+                     if "from" in (state.get("init") or {}) else
+                     "least squares: identity_init_(noise=0.1), weights into channel 0 of conv2-4 reset to "
+                     "exactly a unit centre tap from channel 0, then conv1 channel 0 = the least-squares 7x9x9 "
+                     "linear filter from the upsampled to the HR image on the training regions (bias shifted by +1, "
+                     "conv4 bias -1, so the ReLUs pass it): the untrained net is that linear filter; no residual "
+                     "connection, the net predicts the HR image directly"),
             "init_fit": state.get("init"),
             "epochs_run": state["epoch"], "max_epochs": args.epochs, "steps_per_epoch": args.steps,
             "batch": args.batch, "patch": args.patch, "band_window": args.bands, "optimizer": "Adam",
-            "lr": args.lr, "warmup_steps": args.warmup, "loss": "MSE",
+            "lr": args.lr, "warmup_steps": args.warmup, "loss": "MSE" if not W else (f"MSE + {W:.4e} * mean spectral angle (radians, eps 1e-8 in the "
+                                                            f"norms, cosine clamped to +-(1 - 1e-6)) over the patch pixels"),
+            "sam_weight": W, "sam_weight_probe": state.get("sam_weight_probe"),
             "augmentation": "random 90-degree rotations and horizontal flips",
             "threads": args.threads, "train_minutes": round(state["elapsed"] / 60, 1), "seed": args.seed,
             "chosen_epoch": state["best_epoch"],
-            "chosen_why": f"highest mean validation PSNR ({state['best_val']:.3f} dB; least-squares linear start "
-                          f"{h0['val_psnr']:.3f}, bicubic {h0['val_psnr_bicubic']:.3f}) on the spatially disjoint "
-                          f"validation regions of the training images",
+            "chosen_why": (f"highest mean validation PSNR ({state['best_val']:.3f} dB; least-squares linear start "
+                           f"{h0['val_psnr']:.3f}, bicubic {h0['val_psnr_bicubic']:.3f}) on the spatially disjoint "
+                           f"validation regions of the training images" if not W else
+                           f"lowest mean validation SAM ({state['best_sam']:.4f} deg, PSNR {state['best_val']:.3f} dB) "
+                           f"among the epochs whose mean validation PSNR is not below epoch 0's ({h0['val_psnr']:.3f} "
+                           f"dB, SAM {h0.get('val_sam', float('nan')):.4f}; bicubic {h0['val_psnr_bicubic']:.3f} dB, "
+                           f"{h0.get('val_sam_bicubic', float('nan')):.4f} deg), on the spatially disjoint validation "
+                           f"regions of the training images (epoch 0 = the starting weights)"),
         },
         "metric_conventions": "PSNR peak 1 averaged over bands; SAM degrees, mean over pixels; ERGAS with the "
                               "ratio; SSIM skimage (Gaussian sigma 1.5, data_range 1) averaged over bands; whole "
