@@ -76,8 +76,7 @@ def _doc(arch):
     lines = [_card_paragraph(cfg.card) or cfg.summary, "", f"Paper: {cfg.paper}"]
     if cfg.url:
         lines.append(f"URL: {cfg.url}")
-    kind = "classical" if cfg.classical else "fitted to each input" if cfg.fitted else "learned"
-    lines.append(f"Task: {cfg.task}, inputs {', '.join(cfg.inputs)} ({kind}).")
+    lines.append(f"Task: {cfg.task}, inputs {', '.join(cfg.inputs)} ({cfg.kind}).")
     lines.append("")
     if cfg.weights:
         lines.append("Weights tags (pass tag=...; the first is the default):")

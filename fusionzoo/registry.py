@@ -46,6 +46,11 @@ class ArchConfig:
     card: str = ""  # file name under model_cards/
     url: str = ""
 
+    @property
+    def kind(self) -> str:
+        """``"classical"`` (no parameters), ``"fitted"`` (optimised on each input) or ``"learned"``."""
+        return "classical" if self.classical else "fitted" if self.fitted else "learned"
+
     def __post_init__(self) -> None:
         if self.task not in list_tasks():
             raise ValueError(f"task must be one of {list_tasks()}, got {self.task!r}")

@@ -130,7 +130,7 @@ def run_hs_ms_benchmark(scenes: Sequence[str] | None = None, models: Sequence[st
         base = {"scene": sc, "ratio": data["ratio"], "hs_bands": data["hs"].shape[1], "ms_bands": data["ms"].shape[1],
                 "size": f"{data['gt'].shape[-1]}x{data['gt'].shape[-2]}"}
         for name in names:
-            row = {**base, "method": name, "kind": "learned" if get_arch(name).cfg.weights else "classical",
+            row = {**base, "method": name, "kind": get_arch(name).cfg.kind,
                    "seconds": None, "note": ""}
             try:
                 fused, dt, note = _run_blind_first(name, data)

@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable, Sequence
 import torch
 
 from ..datasets.pansharpening.scenes import PUBLIC_SCENES, Scene, load_scene
-from ..metrics import is_better
+from ..metrics import HIGHER_IS_BETTER
 from ..registry import create_model, get_arch
 from ..cards import replace_block
 from .runner import benchmark_methods, fmt, md_table, short_error, sync, write_csv
@@ -174,10 +174,6 @@ class BenchmarkResult:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def _kind(name: str) -> str:
-    return "classical" if get_arch(name).cfg.classical else "learned"
-
-
 def _size(t: torch.Tensor) -> str:
     return f"{t.shape[-1]}x{t.shape[-2]}"
 
@@ -186,7 +182,7 @@ def _run_one(name: str, model_cache: dict[str, Any], ms: torch.Tensor, pan: torc
              device: torch.device) -> tuple[torch.Tensor | None, float | None, str]:
     """Build (or reuse) the model, check it fits the scene, fuse; returns (fused, seconds, note)."""
     try:
-        if _kind(name) == "learned":
+        if get_arch(name).cfg.kind == "learned":
             if name not in model_cache:
                 try:
                     model_cache[name] = build_method(name, scene.ratio)
@@ -287,7 +283,7 @@ def _reduced_rows(scene: Scene, names: Sequence[str], cache: dict, device: torch
     for name in names:
         fused, dt, note = _run_one(name, cache, ms_lr, pan_lr, scene, device)
         row = {**_base_row(scene), "protocol": protocol, "pan_size": _size(pan_lr), "method": name,
-               "kind": _kind(name), "note": note}
+               "kind": get_arch(name).cfg.kind, "note": note}
         if fused is not None:
             row.update(reduced_scores(fused, gt, scene.bit_depth, scene.ratio))
             row.update(seconds=dt, mpix_per_s=pan_lr.shape[-1] * pan_lr.shape[-2] / 1e6 / max(dt, 1e-9))
@@ -310,7 +306,7 @@ def _full_rows(scene: Scene, names: Sequence[str], cache: dict, device: torch.de
     for name in names:
         fused, dt, note = _run_one(name, cache, ms, pan, scene, device)
         row = {**_base_row(scene), "protocol": "full resolution", "pan_size": full_size, "method": name,
-               "kind": _kind(name), "note": note}
+               "kind": get_arch(name).cfg.kind, "note": note}
         if fused is not None:
             row.update(full_scores(fused, ms_up, pan, scene.sensor, scene.bit_depth, scene.ratio))
             row.update(seconds=dt, mpix_per_s=pan.shape[-1] * pan.shape[-2] / 1e6 / max(dt, 1e-9))
@@ -347,7 +343,7 @@ def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequenc
         summary.append((m, len(scored), means, sorted(mp)[len(mp) // 2]))
     if summary:
         i = list(metrics).index(sort_key)
-        summary.sort(key=lambda t: -t[2][i] if is_better(sort_key, 1, 0) else t[2][i])
+        summary.sort(key=lambda t: -t[2][i] if HIGHER_IS_BETTER[sort_key] else t[2][i])
         out += [f"## Mean over the scenes ({len(scenes)} scenes)", "",
                 "Means over the scenes each method could be scored on (column `scenes`); methods scored on "
                 "fewer scenes are not directly comparable. Sorted by " + sort_key + ".", ""]
@@ -361,7 +357,7 @@ def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequenc
                 f"{r0['sensor']}, {r0['bands']} bands, {r0['bit_depth']}-bit, ratio {r0['ratio']}; {r0['protocol']}; "
                 f"PAN {r0['pan_size']}." + (f" Note: {res.scene_notes[sc]}." if sc in res.scene_notes else ""), ""]
         ok = [r for r in srows if r.get(sort_key) is not None]
-        ok.sort(key=lambda r: -r[sort_key] if is_better(sort_key, 1, 0) else r[sort_key])
+        ok.sort(key=lambda r: -r[sort_key] if HIGHER_IS_BETTER[sort_key] else r[sort_key])
         body = [[f"`{r['method']}`", *(fmt(r[k]) for k in metrics), fmt(r["seconds"], 3),
                  fmt(r["mpix_per_s"], 2)] for r in ok]
         out += md_table(["method", *metrics, "seconds", "MPix/s"], body)

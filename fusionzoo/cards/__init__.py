@@ -81,7 +81,6 @@ def update_model_cards(cards_dir: str | os.PathLike | None = None) -> list[Path]
 def models_markdown() -> str:
     """The README's model table (Markdown): name, task, inputs, kind, params, what the weights were trained on."""
     from ..registry import get_arch, get_weights, list_models, split_name
-    from ..tasks.common import kind_of
 
     lines = ["| name | task | inputs | kind | params | trained on |", "|---|---|---|---|---|---|"]
     for name in list_models():
@@ -95,7 +94,7 @@ def models_markdown() -> str:
             params = _default_params(name)
             trained = ("nothing (classical method)" if cfg.classical else
                        "nothing (fitted to each input)" if cfg.fitted else "no weights yet")
-        cells = [f"`{name}`", cfg.task, ", ".join(cfg.inputs), kind_of(cfg), params, trained]
+        cells = [f"`{name}`", cfg.task, ", ".join(cfg.inputs), cfg.kind, params, trained]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines)
 

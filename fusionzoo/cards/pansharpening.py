@@ -5,7 +5,7 @@ same images, and how each tag stands against the best of those baselines)."""
 from __future__ import annotations
 
 
-from ..metrics.base import is_better
+from ..metrics.base import HIGHER_IS_BETTER, is_better
 from ..registry import get_arch, list_models
 from ..weights import Weights
 
@@ -48,7 +48,7 @@ def _verdicts(name: str, w: Weights, classical: list[str]) -> list[str]:
 def _best(w: Weights, ds: str, metric: str, classical: list[str]) -> tuple[str, float] | None:
     cands = [(b, _get(w.baselines[b], ds, "reduced_resolution", metric)) for b in classical]
     cands = [(b, v) for b, v in cands if v is not None]
-    return (max if is_better(metric, 1, 0) else min)(cands, key=lambda bv: bv[1]) if cands else None
+    return (max if HIGHER_IS_BETTER[metric] else min)(cands, key=lambda bv: bv[1]) if cands else None
 
 
 def _classical(w: Weights) -> list[str]:

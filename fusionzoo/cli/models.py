@@ -10,7 +10,6 @@ from typing import Sequence
 from ..cards import MODEL_CARDS_DIR, _default_params
 from ..registry import get_arch, get_weights, list_models, split_name
 from ..tasks import get_task
-from ..tasks.common import kind_of
 from ..weights import Weights
 
 __all__ = ["cmd_list", "cmd_info"]
@@ -50,7 +49,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             avail = f"yes ({w.sensor}, {w.bands_summary})"
         else:
             avail = "no (not trained yet)"
-        rows.append([name, cfg.task, "+".join(cfg.inputs), kind_of(cfg), avail])
+        rows.append([name, cfg.task, "+".join(cfg.inputs), cfg.kind, avail])
     print(_table(["name", "task", "inputs", "kind", "weights"], rows))
     return 0
 
@@ -78,7 +77,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     cfg = entry.cfg
     weights = [get_weights(args.name)] if tag is not None else list(cfg.weights)
     lines = [f"{arch}: {cfg.summary}",
-             f"  task:    {cfg.task} ({kind_of(cfg)})",
+             f"  task:    {cfg.task} ({cfg.kind})",
              f"  inputs:  {', '.join(cfg.inputs)}",
              f"  paper:   {cfg.paper}"]
     if cfg.url:

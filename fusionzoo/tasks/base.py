@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,8 +168,6 @@ class Task:
         args = ", ".join(f"{m.name}={m.name}" for m in self.modalities if m.required)
         return ["with torch.no_grad():", f"    out = model({args})"]
 
-    def output_paths(self, output: Path) -> list[Path]:
-        return [output]
 
 
 def _spec_kwargs(d: Mapping[str, Any]) -> dict[str, Any]:

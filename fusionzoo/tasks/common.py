@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .base import TaskError
 
-__all__ = ["check_output_path", "check_device", "kind_of"]
+__all__ = ["check_output_path", "check_device"]
 
 
 def check_output_path(output: str) -> Path:
@@ -25,7 +25,3 @@ def check_device(device: str) -> None:
     if device == "cuda" and not torch.cuda.is_available():
         raise TaskError("--device cuda was asked for but no CUDA device is available; use --device cpu")
 
-
-def kind_of(cfg) -> str:
-    """``classical``, ``fitted`` (optimised on each input) or ``learned``."""
-    return "classical" if cfg.classical else "fitted" if getattr(cfg, "fitted", False) else "learned"

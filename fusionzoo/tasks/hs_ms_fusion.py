@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .base import Modality, Task, TaskError
-from .common import check_device, check_output_path, kind_of
+from .common import check_device, check_output_path
 
 __all__ = ["HSMSFusionTask", "scale_of"]
 
@@ -91,7 +90,7 @@ class HSMSFusionTask(Task):
         import torch
 
         from ..io import quicklook, read_geotiff, rgb_indexes_for, write_geotiff
-        from ..registry import create_model, get_arch
+        from ..registry import create_model, get_arch, get_weights
 
         t0 = time.perf_counter()
         out = check_output_path(args.output)
@@ -115,19 +114,25 @@ class HSMSFusionTask(Task):
                                                                  if args.iterations else {}))
         elif args.iterations:
             raise TaskError(f"--iterations is for models fitted to each input; {entry.arch} is not one")
+        if entry.cfg.weights and args.ratio and args.ratio != get_weights(name).ratio:
+            raise TaskError(f"the weights {name} were trained at ratio {get_weights(name).ratio}, not {args.ratio}; "
+                            f"pick a tag trained at {args.ratio} (`fusionzoo info {entry.arch}`) or drop --ratio")
         model = create_model(name, pretrained=bool(entry.cfg.weights), **kwargs).eval().to(args.device)
         with torch.no_grad():
             fused = model(**{k: v.to(args.device) for k, v in inputs.items()})
         if not torch.isfinite(fused).all():
             raise TaskError(f"model {name} produced NaN or infinite values; nothing was written")
         arr = (fused[0].cpu().numpy() * hs_scale).astype(np.float32)
-        transform = meta.get("transform") if "ms" in inputs else None
+        transform, crs = meta.get("transform"), meta.get("crs")
+        if "ms" not in inputs and transform is not None:  # super-resolution: the HS grid, ratio times finer
+            r = arr.shape[-1] / hs.shape[-1]
+            transform = transform @ transform.scale(1 / r)
         names = [d or f"band_{i + 1}" for i, d in enumerate(hs_meta.get("descriptions") or [None] * arr.shape[0])]
         wl = getattr(getattr(model, "pretrained_cfg", None), "wavelengths", None) or getattr(model, "wavelengths", None)
         tags = {"FUSIONZOO_MODEL": name, "HS_SCALE": hs_scale}
         if wl and len(wl) == arr.shape[0]:
             tags["WAVELENGTHS_NM"] = ",".join(f"{x:g}" for x in wl)
-        write_geotiff(out, arr, meta.get("crs") if "ms" in inputs else None, transform, "float32",
+        write_geotiff(out, arr, crs, transform, "float32",
                       band_names=names, tags=tags)
         try:
             quicklook(arr, rgb_indexes_for(arr.shape[0], None), out.with_suffix(".png"))
@@ -135,7 +140,7 @@ class HSMSFusionTask(Task):
             out.unlink(missing_ok=True)
             raise
         print(f"read {args.hs}" + (f" + {args.ms}" if "ms" in inputs else "") + f"; HS scale: {why_hs}")
-        print(f"ran {entry.arch} ({kind_of(entry.cfg)}) on {args.device}; wrote {out} ({arr.shape[0]} bands, "
+        print(f"ran {entry.arch} ({entry.cfg.kind}) on {args.device}; wrote {out} ({arr.shape[0]} bands, "
               f"{arr.shape[2]}x{arr.shape[1]}, float32) and {out.with_suffix('.png')} in "
               f"{time.perf_counter() - t0:.2f} s")
         return 0
@@ -156,8 +161,6 @@ class HSMSFusionTask(Task):
         rows += [(f"Input `{k}`", f"{v['sensor']}, {len(v['bands'])} bands") for k, v in w.modalities.items()]
         return rows
 
-    def output_paths(self, output: Path) -> list[Path]:
-        return [output, output.with_suffix(".png")]
 
     def usage_lines(self, name: str, w: Any) -> list[str]:
         r = w.ratio

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .base import InputSpec, Modality, Task, TaskError
-from .common import check_device, check_output_path, kind_of
+from .common import check_device, check_output_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -160,8 +160,6 @@ class PansharpeningTask(Task):
             f"    fused = model(ms, pan)  # (B, {w.num_bands}, {r}h, {r}w)",
         ]
 
-    def output_paths(self, output: Path) -> list[Path]:
-        return [output, output.with_suffix(".png")]
 
 
 # --- the steps of `fusionzoo pansharpen` / `fusionzoo run <pansharpening model>` ---------------------------
@@ -325,7 +323,7 @@ def _report(args, pair, entry, model, w, bits, full, why, t_model, out, dn, rgb_
     print(f"read {what}: MS {ms_np.shape[0]} bands {ms_np.shape[2]}x{ms_np.shape[1]}, PAN {pan_np.shape[2]}x"
           f"{pan_np.shape[1]}, ratio {pair['ratio']}, {crs}")
     print(f"scaled DN / {full} ({bits}-bit: {why})")
-    print(f"ran {entry.arch} ({kind_of(entry.cfg)}, {n_params:,} parameters{weights_txt}) on {args.device} "
+    print(f"ran {entry.arch} ({entry.cfg.kind}, {n_params:,} parameters{weights_txt}) on {args.device} "
           f"in {t_model:.2f} s")
     geo = "CRS and transform of the PAN" if pair["crs"] is not None or pair["transform"] is not None \
         else "no georeference"

@@ -58,3 +58,14 @@ def test_errors_are_one_line_and_leave_nothing(pair, tmp_path, capsys):
     assert main(["run", "sfim_hs", "--hs", str(hs), "--ms", str(shifted), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("fusionzoo: error:") and err.count("\n") == 1 and not out.exists()
+
+
+def test_super_resolution_keeps_the_georeference_on_a_finer_grid(pair, tmp_path, capsys):
+    hs, _ = pair
+    out = tmp_path / "sr.tif"
+    assert main(["run", "fcnn3d.cave_x2", "--hs", str(hs), "-o", str(out)]) == 0
+    with rasterio.open(out) as d, rasterio.open(hs) as h:
+        assert (d.count, d.height, d.width) == (6, 16, 16) and d.crs == h.crs
+        assert d.transform.a == h.transform.a / 2 and (d.transform.c, d.transform.f) == (h.transform.c, h.transform.f)
+    assert main(["run", "fcnn3d.cave_x2", "--hs", str(hs), "--ratio", "4", "-o", str(tmp_path / "x.tif")]) == 2
+    assert "trained at ratio 2, not 4" in capsys.readouterr().err and not (tmp_path / "x.tif").exists()
