@@ -5,6 +5,7 @@ exists in the repository.
 The inputs come from the task object's modalities: the task's primary modality (the one whose bands the
 model fuses, e.g. ``ms`` or ``hs``) at 16 x 16, every other modality the model declares at ``ratio`` times that
 size (16 x 16 for classical methods, 8 x 8 for networks); the output is the primary's bands on the fine grid.
+Classification models get every modality they declare as pixel vectors or patches and return (B, K) scores.
 Fitted methods (optimised on each input, e.g. CUCaNet) are built but not run here: their own tests run them.
 """
 
@@ -16,6 +17,8 @@ import pytest
 import torch
 
 import fusionzoo
+from fusionzoo.models.classification import ClassificationModel
+from fusionzoo.models.classification.classical import FittedPixelClassifier
 from fusionzoo.registry import get_arch, list_archs, split_name
 from fusionzoo.tasks import get_task
 from fusionzoo.weights import validate_weights_metadata
@@ -81,7 +84,20 @@ def _band_average_srf(inputs: dict[str, torch.Tensor], primary: str) -> torch.Te
     return srf
 
 
+def _check_class_scores(model: torch.nn.Module) -> None:
+    """Classification: every declared modality as pixel vectors (B, C) or patches (B, C, k, k) -> (B, K)."""
+    g = torch.Generator().manual_seed(0)
+    k = model.patch_size
+    inputs = {m: torch.rand(3, c, *((k, k) if k else ()), generator=g) for m, c in model.in_channels.items()}
+    with torch.no_grad():
+        out = model(**inputs)
+    assert out.shape == (3, model.num_classes) and out.dtype == torch.float32
+    assert torch.isfinite(out).all()
+
+
 def _check_contract(model: torch.nn.Module, arch: str) -> None:
+    if isinstance(model, ClassificationModel):
+        return _check_class_scores(model)
     primary = get_task(get_arch(arch).cfg.task).primary
     for bands in _primary_bands(model):
         inputs, shape = _inputs(model, arch, bands)
@@ -118,7 +134,11 @@ def test_builds_and_keeps_its_task_contract(name):
     model = _build(name)
     if tag is not None:
         assert model.pretrained_cfg.tag == tag
-    if not cfg.fitted:  # a fitted method may create its parameters on the first input
+    if isinstance(model, FittedPixelClassifier) and not model.is_fitted:
+        # a classifier fitted on training pixels (SVM, random forest): its state is buffers, filled by fit
+        g = torch.Generator().manual_seed(0)
+        model.fit(torch.rand(30, sum(model.in_channels.values()), generator=g), torch.arange(30) % model.num_classes)
+    elif not cfg.fitted:  # a fitted method may create its parameters on the first input
         assert cfg.classical == (sum(p.numel() for p in model.parameters()) == 0)
     if cfg.fitted:
         pytest.skip(f"{arch} is fitted on each input (tens of seconds even with {_quick(arch)}); its own tests run it")

@@ -94,7 +94,8 @@ def models_markdown() -> str:
             params = _default_params(name)
             trained = ("nothing (classical method)" if cfg.classical else
                        "nothing (fitted to each input)" if cfg.fitted else "no weights yet")
-        cells = [f"`{name}`", cfg.task, ", ".join(cfg.inputs), cfg.kind, params, trained]
+        inputs = (w.model_kwargs.get("modalities") if w is not None else None) or cfg.inputs
+        cells = [f"`{name}`", cfg.task, ", ".join(inputs), cfg.kind, params, trained]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(lines)
 

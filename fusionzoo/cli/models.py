@@ -49,7 +49,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             avail = f"yes ({w.sensor}, {w.bands_summary})"
         else:
             avail = "no (not trained yet)"
-        rows.append([name, cfg.task, "+".join(cfg.inputs), cfg.kind, avail])
+        inputs = (w.model_kwargs.get("modalities") if w is not None else None) or cfg.inputs
+        rows.append([name, cfg.task, "+".join(inputs), cfg.kind, avail])
     print(_table(["name", "task", "inputs", "kind", "weights"], rows))
     return 0
 

@@ -1,0 +1,123 @@
+"""The generated sections of the classification model cards and the README's held-out table, made from the
+``Weights`` records (whose numbers are ``fusionzoo/results/classification/*.json``): per tag, every test set of
+its protocol with OA / AA / kappa (mean ± standard deviation over seeds, final epoch) beside every method
+measured the same way, the per-class accuracies, and whether a fusion tag meets its target (beat each
+single-modality counterpart of the same family and budget on OA and kappa)."""
+
+from __future__ import annotations
+
+from ..registry import get_arch, get_weights, list_models
+from ..weights import Weights
+
+__all__ = ["weights_section", "heldout_table", "counterparts"]
+
+_NAMES = {"hs": "HS", "lidar": "LiDAR", "ms": "RGB", "sar": "SAR"}
+_TESTS = {"heldout_blocks": "held-out blocks, every modality (MML)",
+          "official_test": "official test, the other modalities zero-filled (CML), BatchNorm in eval mode",
+          "official_test_bn_batch": "official test, CML, the authors' BatchNorm on the whole test batch"}
+
+
+def _pm(d: dict, k: str) -> str:
+    return f"{100 * d[k]:.2f} ± {100 * d.get(k + '_std', 0.0):.2f}"
+
+
+def _scores(metrics: dict, test: str) -> dict | None:
+    p = metrics.get(test)
+    return next(iter(p.values())) if p else None
+
+
+def counterparts(arch: str, w: Weights) -> list[str]:
+    """The baseline labels of the single-modality networks a fusion tag is compared with (same family)."""
+    mods = w.model_kwargs.get("modalities", ())
+    if len(mods) < 2:
+        return []
+    fam = "cnn" if arch.startswith("mdlrs_cnn") or arch == "ccrnet" else "fc"
+    return [f"mdlrs_{fam}_single ({_NAMES[m]})" for m in mods]
+
+
+def _verdicts(name: str, arch: str, w: Weights) -> list[str]:
+    out = []
+    for test in w.metrics:
+        mine = _scores(w.metrics, test)
+        for label in counterparts(arch, w):
+            other = _scores(w.baselines.get(label, {}), test)
+            if mine is None or other is None:
+                continue
+            parts = []
+            for k in ("OA", "kappa"):
+                diff = 100 * (mine[k] - other[k])
+                parts.append(f"{k} {100 * mine[k]:.2f} vs {100 * other[k]:.2f} ({diff:+.2f})")
+            ok = all(mine[k] > other[k] for k in ("OA", "kappa"))
+            out.append(f"- `{name}` vs `{label}` on `{test}`: {'beats it' if ok else '**does not beat it**'}: "
+                       + "; ".join(parts) + ".")
+    return out
+
+
+def weights_section(arch: str) -> str:
+    """The generated Markdown of ``arch``'s weights (empty string when it has none)."""
+    weights = get_arch(arch).cfg.weights
+    if not weights:
+        return ""
+    lines = ["## fusionzoo weights", "", "| tag | inputs | parameters | protocol | recipe |", "|---|---|---:|---|---|"]
+    for i, w in enumerate(weights):
+        tag = f"`{arch}.{w.tag}`" + (" (default)" if i == 0 else "")
+        mods = ", ".join(w.model_kwargs.get("modalities", ()))
+        lines.append(f"| {tag} | {mods} | {w.num_params:,} | {w.protocol.get('name', '')} | `{w.recipe}` |")
+    lines += ["", "Percentages, mean ± standard deviation over the seeds at the **final epoch** (no model selection "
+              "on any test set). Every method of the same protocol is trained and scored the same way "
+              "(`docs/benchmarks/classification.md`).", ""]
+    for w in weights:
+        name = f"{arch}.{w.tag}"
+        lines += [f"### `{name}`", "", w.description, "", f"Trained on: {w.train_data[0]['name']}.", ""]
+        for test in w.metrics:
+            lines += [f"**`{test}`** ({_TESTS.get(test, test)})", "", "| method | OA | AA | kappa×100 |",
+                      "|---|---:|---:|---:|"]
+            mine = _scores(w.metrics, test)
+            lines.append(f"| **`{name}`** | **{_pm(mine, 'OA')}** | **{_pm(mine, 'AA')}** | "
+                         f"**{_pm(mine, 'kappa')}** |")
+            for label, scores in w.baselines.items():
+                s = _scores(scores, test)
+                if s is not None:
+                    lines.append(f"| {label} | {_pm(s, 'OA')} | {_pm(s, 'AA')} | {_pm(s, 'kappa')} |")
+            lines.append("")
+        per_class = _per_class(name, w)
+        if per_class:
+            lines += per_class
+        verdicts = _verdicts(name, arch, w)
+        if verdicts:
+            lines += ["Against the single-modality networks of the same family and budget (target: beat each on OA "
+                      "and kappa):", "", *verdicts, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _per_class(name: str, w: Weights) -> list[str]:
+    from ..results import load_result
+
+    per = load_result("classification", name).get("per_class", {})
+    if not per:
+        return []
+    tests = list(per)
+    lines = ["Per-class accuracy (%, mean over the seeds):", "", "| class | " + " | ".join(f"`{t}`" for t in tests)
+             + " |", "|---|" + "---:|" * len(tests)]
+    for i, c in enumerate(w.class_names):
+        cells = []
+        for t in tests:
+            v = per[t][i] if i < len(per[t]) else None
+            cells.append("-" if v is None or v != v else f"{100 * v:.1f}")
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def heldout_table(task: str = "classification") -> str:
+    """Every classification ``arch.tag`` on its test sets (Markdown; empty if none)."""
+    names = list_models(task=task, pretrained=True)
+    if not names:
+        return ""
+    lines = ["| weights | inputs | test set | OA | AA | kappa×100 |", "|---|---|---|---:|---:|---:|"]
+    for name in names:
+        w = get_weights(name)
+        for test in w.metrics:
+            s = _scores(w.metrics, test)
+            lines.append(f"| `{name}` | {', '.join(w.model_kwargs.get('modalities', ()))} | `{test}` | "
+                         f"{_pm(s, 'OA')} | {_pm(s, 'AA')} | {_pm(s, 'kappa')} |")
+    return "\n".join(lines)
