@@ -70,7 +70,7 @@ def train(a: argparse.Namespace) -> None:
                 save_file(sd, str(folder / "seed0.safetensors"))
                 kw = {"num_classes": model.num_classes, "modalities": list(model.modalities),
                       "in_channels": [model.in_channels[k] for k in model.modalities],
-                      "patch_size": model.patch_size, "class_names": list(model.class_names or ()),
+                      **({"patch_size": model.patch_size} if model.patch_size else {}), "class_names": list(model.class_names or ()),
                       "preprocess": model.preprocess, **m["kwargs"]}
                 (folder / "model_kwargs.json").write_text(json.dumps(kw, indent=1) + "\n")
             res["tests"] = {k: _jsonable(v) for k, v in res["tests"].items()}
@@ -99,7 +99,8 @@ def record(a: argparse.Namespace) -> None:
         if not m["tag"]:
             continue
         weights = folder / "seed0.safetensors"
-        kwargs = json.loads((folder / "model_kwargs.json").read_text())
+        kwargs = {k: v for k, v in json.loads((folder / "model_kwargs.json").read_text()).items()
+                  if not (k == "patch_size" and v is None)}
         from fusionzoo import create_model
 
         num_params = sum(p.numel() for p in create_model(m["arch"], **kwargs).parameters())

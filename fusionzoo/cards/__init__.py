@@ -56,12 +56,16 @@ def update_model_cards(cards_dir: str | os.PathLike | None = None) -> list[Path]
 
     d = _need(Path(cards_dir) if cards_dir is not None else MODEL_CARDS_DIR, "model cards")
     changed = []
+    by_card: dict[str, list[tuple[str, str]]] = {}  # a card may describe several architectures (MDL-RS)
     for arch in dict.fromkeys(n.split(".")[0] for n in list_models()):
         cfg = get_arch(arch).cfg
         section = get_task(cfg.task).weights_section(arch) if cfg.weights and cfg.card else ""
-        if not section:
-            continue
-        path = d / cfg.card
+        if section:
+            by_card.setdefault(cfg.card, []).append((arch, section))
+    for card, sections in by_card.items():
+        section = sections[0][1] if len(sections) == 1 else "\n".join(
+            s.replace("## fusionzoo weights", f"## fusionzoo weights: `{a}`", 1) for a, s in sections)
+        path = d / card
         text = path.read_text()
         if START in text and END in text:
             new = replace_block(text, START, END, section, path)

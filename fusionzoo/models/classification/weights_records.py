@@ -77,6 +77,13 @@ def _crop_classes() -> tuple[dict[str, str], ...]:
     return tuple({"name": n, "color": c} for n, c in zip(D.classes, D.colors))
 
 
+def _baselines(protocol: str) -> dict:
+    """Every method of the protocol measured the same way (empty until ``--record`` wrote them)."""
+    if not result_path("classification", f"baselines.{protocol}").is_file():
+        return {}
+    return load_result("classification", f"baselines.{protocol}")
+
+
 def available_weights(arch: str, tags: tuple[str, ...]) -> tuple[Weights, ...]:
     """The records of those ``tags`` of ``arch`` whose results exist (a tag is published once it is measured)."""
     return tuple(classification_weights(arch, t) for t in tags
@@ -104,7 +111,7 @@ def classification_weights(arch: str, tag: str) -> Weights:
         train_data=(proto["train"],), eval_data=proto["eval"], metrics=rec["metrics"], num_params=rec["num_params"],
         license=proto["license"], recipe=f"configs/classification/{rec['protocol']}.yaml", sha256=rec["sha256"],
         hf_revision="v0.1.0", model_kwargs=kw,
-        baselines=load_result("classification", f"baselines.{rec['protocol']}"), description=description,
+        baselines=_baselines(rec["protocol"]), description=description,
         primary=primary, modalities={m: {**s, "bands": list(s["bands"])} for m, s in specs.items() if m != primary},
         classes=classes, protocol={"name": rec["protocol"], "seeds": rec["seeds"], "epochs": runs.get("epochs"),
                                    "selection": "final epoch (never the best epoch on the test set)"})
