@@ -74,6 +74,12 @@ def build_model(
         init.setdefault("band_names", weights.bands)
     if "bands" in kwargs and weights is not None and kwargs["bands"] != weights.num_bands:
         init.pop("band_names", None)
+    # a model built for other inputs or classes than the weights' (e.g. to train on one's own data) does not
+    # inherit the metadata that describes the weights' data (class names, raster preprocessing)
+    if any(k in kwargs for k in getattr(cls, "shape_kwargs", ())):
+        for k in getattr(cls, "data_kwargs", ()):
+            if k not in kwargs:
+                init.pop(k, None)
     init.update(kwargs)
     model = cls(**init)
     # the record describes the model only while the band count is the weights' own

@@ -97,6 +97,10 @@ class ClassificationModel(nn.Module):
     """
 
     task = "classification"
+    #: constructor arguments that change the inputs or outputs; when one is given, the builder does not take
+    #: :attr:`data_kwargs` from the default weights (they describe the weights' data)
+    shape_kwargs = ("num_classes", "modalities", "in_channels", "patch_size")
+    data_kwargs = ("class_names", "preprocess")
 
     def __init__(self, num_classes: int, modalities: Sequence[str], in_channels: Sequence[int],
                  patch_size: int | None = None, l2_weight: float = 0.0, bn_mode: str = "eval",

@@ -116,4 +116,4 @@ def test_errors():
 def test_config():
     cfg = ccrnet.default_cfgs["ccrnet"]
     assert cfg.task == "classification" and cfg.inputs == ("hs", "lidar") and cfg.card == "ccrnet.md"
-    assert cfg.url == "https://doi.org/10.1109/TGRS.2021.3124913" and cfg.weights == () and "71,231" in cfg.summary
+    assert cfg.url == "https://doi.org/10.1109/TGRS.2021.3124913" and "71,231" in cfg.summary

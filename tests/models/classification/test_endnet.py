@@ -69,5 +69,5 @@ def test_missing_modality():
 def test_config():
     cfg = endnet.default_cfgs["endnet"]
     assert cfg.task == "classification" and cfg.inputs == ("hs", "lidar") and cfg.card == "endnet.md"
-    assert cfg.url == "https://doi.org/10.1109/LGRS.2020.3017414" and cfg.weights == ()
+    assert cfg.url == "https://doi.org/10.1109/LGRS.2020.3017414"
     assert "92,628" in cfg.summary
