@@ -17,7 +17,6 @@ def test_list_models_filters():
     assert "exp" not in fusionzoo.list_models(pretrained=True)
     assert "exp" in fusionzoo.list_models(pretrained=False)
     assert all(get_arch(n).cfg.task == "pansharpening" for n in fusionzoo.list_models(task="pansharpening"))
-    assert fusionzoo.list_models(task="crossmodal") == []
     assert "endnet" in [n.split(".")[0] for n in fusionzoo.list_models(task="classification")]
     with pytest.raises(ValueError, match="task must be one of"):
         fusionzoo.list_models(task="segmentation")

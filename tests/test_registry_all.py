@@ -88,7 +88,8 @@ def _check_class_scores(model: torch.nn.Module) -> None:
     """Classification: every declared modality as pixel vectors (B, C) or patches (B, C, k, k) -> (B, K)."""
     g = torch.Generator().manual_seed(0)
     k = model.patch_size
-    inputs = {m: torch.rand(3, c, *((k, k) if k else ()), generator=g) for m, c in model.in_channels.items()}
+    # the modalities the model takes where it is used (crossmodal models: the test ones only)
+    inputs = {m: torch.rand(3, model.in_channels[m], *((k, k) if k else ()), generator=g) for m in model.inputs}
     with torch.no_grad():
         out = model(**inputs)
     assert out.shape == (3, model.num_classes) and out.dtype == torch.float32

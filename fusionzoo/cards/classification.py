@@ -17,6 +17,14 @@ _TESTS = {"heldout_blocks": "held-out blocks, every modality (MML)",
           "official_test_bn_batch": "official test, CML, the authors' BatchNorm on the whole test batch"}
 
 
+def _inputs(w: Weights) -> str:
+    """The inputs of a tag: ``hs, lidar``; crossmodal: ``lidar (trained with hs, lidar)``."""
+    kw = w.model_kwargs
+    if kw.get("test_modalities"):
+        return f"{', '.join(kw['test_modalities'])} (trained with {', '.join(kw['modalities'])})"
+    return ", ".join(kw.get("modalities", ()))
+
+
 def _pm(d: dict, k: str) -> str:
     return f"{100 * d[k]:.2f} ± {100 * d.get(k + '_std', 0.0):.2f}"
 
@@ -27,7 +35,11 @@ def _scores(metrics: dict, test: str) -> dict | None:
 
 
 def counterparts(arch: str, w: Weights) -> list[str]:
-    """The baseline labels of the single-modality networks a fusion tag is compared with (same family)."""
+    """The baseline labels a tag is compared with: a fusion tag's single-modality networks of the same family; a
+    crossmodal tag's classifier of the same kind trained on the test modality alone."""
+    if w.model_kwargs.get("test_modalities"):
+        return ["mdlrs_fc_single (test modality)"] if arch in ("xmodalnet", "multimodal_gan") else \
+            ["1-NN (test modality)"]
     mods = w.model_kwargs.get("modalities", ())
     if len(mods) < 2:
         return []
@@ -53,7 +65,7 @@ def _verdicts(name: str, arch: str, w: Weights) -> list[str]:
     return out
 
 
-def weights_section(arch: str) -> str:
+def weights_section(arch: str, task: str = "classification") -> str:
     """The generated Markdown of ``arch``'s weights (empty string when it has none)."""
     weights = get_arch(arch).cfg.weights
     if not weights:
@@ -61,7 +73,7 @@ def weights_section(arch: str) -> str:
     lines = ["## fusionzoo weights", "", "| tag | inputs | parameters | protocol | recipe |", "|---|---|---:|---|---|"]
     for i, w in enumerate(weights):
         tag = f"`{arch}.{w.tag}`" + (" (default)" if i == 0 else "")
-        mods = ", ".join(w.model_kwargs.get("modalities", ()))
+        mods = _inputs(w)
         lines.append(f"| {tag} | {mods} | {w.num_params:,} | {w.protocol.get('name', '')} | `{w.recipe}` |")
     lines += ["", "Percentages, mean ± standard deviation over the seeds at the **final epoch** (no model selection "
               "on any test set). Every method of the same protocol is trained and scored the same way "
@@ -80,20 +92,20 @@ def weights_section(arch: str) -> str:
                 if s is not None:
                     lines.append(f"| {label} | {_pm(s, 'OA')} | {_pm(s, 'AA')} | {_pm(s, 'kappa')} |")
             lines.append("")
-        per_class = _per_class(name, w)
+        per_class = _per_class(name, w, task)
         if per_class:
             lines += per_class
         verdicts = _verdicts(name, arch, w)
         if verdicts:
-            lines += ["Against the single-modality networks of the same family and budget (target: beat each on OA "
-                      "and kappa):", "", *verdicts, ""]
+            lines += ["Against the single-modality counterparts of the same kind and budget (target: beat each on "
+                      "OA and kappa):", "", *verdicts, ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _per_class(name: str, w: Weights) -> list[str]:
+def _per_class(name: str, w: Weights, task: str = "classification") -> list[str]:
     from ..results import load_result
 
-    per = load_result("classification", name).get("per_class", {})
+    per = load_result(task, name).get("per_class", {})
     if not per:
         return []
     tests = list(per)
@@ -118,6 +130,6 @@ def heldout_table(task: str = "classification") -> str:
         w = get_weights(name)
         for test in w.metrics:
             s = _scores(w.metrics, test)
-            lines.append(f"| `{name}` | {', '.join(w.model_kwargs.get('modalities', ()))} | `{test}` | "
+            lines.append(f"| `{name}` | {_inputs(w)} | `{test}` | "
                          f"{_pm(s, 'OA')} | {_pm(s, 'AA')} | {_pm(s, 'kappa')} |")
     return "\n".join(lines)

@@ -78,9 +78,10 @@ def predict_class_map(model: torch.nn.Module, rasters: Mapping[str, np.ndarray],
     """
     if not rasters:
         raise ValueError("give at least one modality raster")
-    unknown = [k for k in rasters if k not in model.modalities]
+    takes = getattr(model, "inputs", model.modalities)  # crossmodal models: their test modalities
+    unknown = [k for k in rasters if k not in takes]
     if unknown:
-        raise ValueError(f"the model takes {', '.join(model.modalities)}, not {', '.join(unknown)}")
+        raise ValueError(f"the model takes {', '.join(takes)}, not {', '.join(unknown)}")
     arrs = {k: np.asarray(v) for k, v in rasters.items()}
     for k, v in arrs.items():
         if v.ndim == 2:

@@ -4,7 +4,7 @@
 Importing this package registers every model.
 """
 
-from . import classification, hs_ms_fusion, pansharpening  # noqa: F401
+from . import classification, crossmodal, hs_ms_fusion, pansharpening  # noqa: F401
 from .pansharpening.base import PansharpeningModel, check_pansharpening_inputs
 
 __all__ = ["PansharpeningModel", "check_pansharpening_inputs"]

@@ -78,10 +78,10 @@ class ClassificationTask(Task):
         model.bn_mode = args.bn_mode
         given = {m.name: getattr(args, m.name, None) for m in self.modalities if getattr(args, m.name, None)}
         if not given:
-            raise TaskError(f"give at least one input: {' '.join('--' + m for m in model.modalities)}")
-        extra = [k for k in given if k not in model.modalities]
+            raise TaskError(f"give at least one input: {' '.join('--' + m for m in model.inputs)}")
+        extra = [k for k in given if k not in model.inputs]
         if extra:
-            raise TaskError(f"{name} takes {', '.join('--' + m for m in model.modalities)}, not "
+            raise TaskError(f"{name} takes {', '.join('--' + m for m in model.inputs)}, not "
                             f"{', '.join('--' + k for k in extra)}")
         rasters, metas = {}, {}
         for k, path in given.items():
@@ -103,7 +103,7 @@ class ClassificationTask(Task):
                 raise TaskError(f"the mask is {m.shape[-2]} x {m.shape[-1]}, the scene {H} x {W}; give a mask on "
                                 f"the scene's grid")
             mask = m[0] != 0
-        missing = [k for k in model.modalities if k not in given]
+        missing = [k for k in model.inputs if k not in given]
         cmap = predict_class_map(model, prepared, mask=mask, batch_size=args.batch_size, device=args.device,
                                  prepared=True, progress=not args.quiet)
         ref = next((metas[k] for k in given if rasters[k].shape[-2:] == (H, W)), None)
@@ -118,7 +118,9 @@ class ClassificationTask(Task):
         write_class_map(out, cmap, names, colors if colors and all(colors) else None,
                         crs=(ref or metas[next(iter(given))])["crs"], transform=transform)
         counts = np.bincount(cmap[cmap >= 0].ravel(), minlength=len(names))
-        print(f"{name}: {H} x {W} pixels, inputs {', '.join(given)}"
+        trained = "" if tuple(model.inputs) == tuple(model.modalities) else \
+            f" (trained with {', '.join(model.modalities)}, used with {', '.join(model.inputs)})"
+        print(f"{name}: {H} x {W} pixels, inputs {', '.join(given)}{trained}"
               + (f" ({', '.join(missing)} missing: zero-filled, the CML setting)" if missing else ""), file=sys.stderr)
         top = sorted(zip(counts, names), reverse=True)[:5]
         print("  most frequent: " + ", ".join(f"{n} {c / max(counts.sum(), 1):.1%}" for c, n in top), file=sys.stderr)
@@ -151,7 +153,7 @@ class ClassificationTask(Task):
     def weights_section(self, arch: str) -> str:
         from ..cards.classification import weights_section
 
-        return weights_section(arch)
+        return weights_section(arch, self.name)
 
     def heldout_table(self) -> str:
         from ..cards.classification import heldout_table
@@ -165,31 +167,47 @@ class ClassificationTask(Task):
         return rows
 
     def usage_lines(self, name: str, w) -> list[str]:
-        ins = ", ".join(f"{k}={k}" for k in (w.model_kwargs.get("modalities") or ("hs", "lidar")))
+        kw = w.model_kwargs
+        ins = ", ".join(f"{k}={k}" for k in (kw.get("test_modalities") or kw.get("modalities") or ("hs", "lidar")))
         return ["# inputs prepared as model.prepare() does for whole rasters; pixel vectors (B, C) or patches",
                 "with torch.no_grad():", f"    scores = model({ins})  # (B, K)",
                 "# a whole scene: fusionzoo.inference.predict_class_map(model, {'hs': hs_raster, ...})"]
 
 
 class CrossmodalTask(ClassificationTask):
+    """Crossmodal learning: a model is trained with several modalities (``model.modalities``) and used with
+    fewer (``model.inputs``, its test modalities); the command line takes only the latter."""
+
     name = "crossmodal"
     title = "Crossmodal learning"
     output = "class scores (B, K) from the modalities present at test time"
     protocols = {**_PROTOCOLS, "missing_modality": "trained with every modality, tested with one missing"}
-    benchmark_summary = "no benchmark protocol yet"
-    benchmark_description = ""
+    benchmark_summary = "every crossmodal method, trained with HS + X and tested with X alone, over seeds"
 
-    def weights_section(self, arch: str) -> str:
-        return ""
+    @property
+    def benchmark_description(self) -> str:  # type: ignore[override]
+        from ..benchmarks.crossmodal import DESCRIPTION
 
-    def heldout_table(self) -> str:
-        return ""
+        return DESCRIPTION
 
     def add_benchmark_arguments(self, parser: argparse.ArgumentParser) -> None:
-        pass
+        from ..benchmarks.crossmodal import add_arguments
+
+        add_arguments(parser)
 
     def benchmark_cli(self, args: argparse.Namespace) -> int:
-        raise TaskError(f"task {self.name} has no benchmark protocol yet")
+        from ..benchmarks.crossmodal import run_cli
+
+        return run_cli(args)
 
     def benchmark(self, **kwargs: Any) -> Any:
-        raise TaskError(f"task {self.name} has no benchmark protocol yet")
+        from ..benchmarks.crossmodal import run_crossmodal_benchmark
+
+        return run_crossmodal_benchmark(**kwargs)
+
+    def hub_rows(self, w) -> list[tuple[str, str]]:
+        rows = super().hub_rows(w)
+        tm = w.protocol.get("training_modalities")
+        if tm:
+            rows.append(("Trained with", ", ".join(tm) + f" (used with {', '.join(w.protocol['test_modalities'])})"))
+        return rows

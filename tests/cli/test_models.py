@@ -24,7 +24,7 @@ def test_list(capsys):
     assert rc == 0 and [ln.split()[0] for ln in out.splitlines()[2:]] == ["exp"]
     rc, out, _ = run(capsys, "list", "--pretrained")
     assert rc == 0 and "exp " not in out
-    rc, out, err = run(capsys, "list", "--task", "crossmodal")
+    rc, out, err = run(capsys, "list", "--task", "crossmodal", "--pattern", "no_such_model*")
     assert rc == 0 and out == "" and "no model matches" in err
 
 

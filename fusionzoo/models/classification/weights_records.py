@@ -71,47 +71,70 @@ PROTOCOL_DATA: dict[str, dict[str, Any]] = {
 }
 
 
+#: crossmodal tags: the same data, used differently (every training pixel, an unlabelled pool, one test modality)
+CROSSMODAL_DATA: dict[str, dict[str, Any]] = {
+    "houston2013": {
+        "train": {"name": "Houston 2013: HS + LiDAR features of the 2,832 official training pixels; unlabelled pool: "
+                          "the LiDAR features of 20,000 scene pixels in neither the training nor the test map",
+                  "terms": _H13_TERMS},
+        "eval": ({"name": "houston2013_official_test: the 12,197 official test pixels, LiDAR features only",
+                  "terms": _H13_TERMS},)},
+    "houston2018_crop": {
+        "train": {"name": "Houston 2018 crop: HS + RGB of the training blocks of the published 16 x 16-block split; "
+                          "unlabelled pool: the unlabelled pixels of the training blocks (both modalities)",
+                  "terms": _H18_TERMS},
+        "eval": ({"name": "houston2018crop_heldout_blocks: the test blocks, RGB only", "terms": _H18_TERMS},)},
+}
+
+
 def _crop_classes() -> tuple[dict[str, str], ...]:
     from ...datasets.classification.houston2018 import Houston2018CropClassification as D
 
     return tuple({"name": n, "color": c} for n, c in zip(D.classes, D.colors))
 
 
-def _baselines(protocol: str) -> dict:
+def _baselines(protocol: str, task: str = "classification") -> dict:
     """Every method of the protocol measured the same way (empty until ``--record`` wrote them)."""
-    if not result_path("classification", f"baselines.{protocol}").is_file():
+    if not result_path(task, f"baselines.{protocol}").is_file():
         return {}
-    return load_result("classification", f"baselines.{protocol}")
+    return load_result(task, f"baselines.{protocol}")
 
 
-def available_weights(arch: str, tags: tuple[str, ...]) -> tuple[Weights, ...]:
+def available_weights(arch: str, tags: tuple[str, ...], task: str = "classification") -> tuple[Weights, ...]:
     """The records of those ``tags`` of ``arch`` whose results exist (a tag is published once it is measured)."""
-    return tuple(classification_weights(arch, t) for t in tags
-                 if result_path("classification", f"{arch}.{t}").is_file())
+    return tuple(classification_weights(arch, t, task) for t in tags if result_path(task, f"{arch}.{t}").is_file())
 
 
-def classification_weights(arch: str, tag: str) -> Weights:
-    """The :class:`~fusionzoo.weights.Weights` of ``arch.tag`` from its result file and its protocol's data."""
-    rec = load_result("classification", f"{arch}.{tag}")
+def classification_weights(arch: str, tag: str, task: str = "classification") -> Weights:
+    """The :class:`~fusionzoo.weights.Weights` of ``arch.tag`` from its result file and its protocol's data
+    (``task="crossmodal"``: the inputs described are the test modalities; the training ones are in
+    ``protocol``)."""
+    rec = load_result(task, f"{arch}.{tag}")
     proto = PROTOCOL_DATA[rec["protocol"]]
+    if task == "crossmodal":
+        proto = {**proto, **CROSSMODAL_DATA[rec["protocol"]]}
     kw = dict(rec["model_kwargs"])
-    mods = kw["modalities"]
+    mods = kw.get("test_modalities") or kw["modalities"]
     specs = {m: dict(proto["modalities"][m]) for m in mods}
     primary = mods[0]
     p = specs[primary]
     classes = proto["classes"] or _crop_classes()
     runs = rec["training"]
     what = "fitted" if runs.get("epochs") is None else f"trained {runs['epochs']} epochs (final epoch kept)"
-    description = (f"{rec['method']}: {what} on {', '.join(mods)} with scripts/train_classification.py "
-                   f"{rec['protocol']}; the published weights are seed 0, the metrics the mean and standard deviation "
-                   f"over seeds {', '.join(str(s) for s in rec['seeds'])}.")
+    used = (f"on {', '.join(kw['modalities'])}, used with {', '.join(mods)} alone" if task == "crossmodal"
+            else f"on {', '.join(mods)}")
+    description = (f"{rec['method']}: {what} {used} with scripts/train_{task}.py {rec['protocol']}; the published "
+                   f"weights are seed 0, the metrics the mean and standard deviation over seeds "
+                   f"{', '.join(str(s) for s in rec['seeds'])}.")
     return Weights(
         tag=tag, sensor=p["sensor"], bands=tuple(p["bands"]), wavelengths=p["wavelengths"], ratio=p.get("ratio") or 1,
         bit_depth=p["bit_depth"], scaling=p["scaling"], normalization="stored with the weights (model.preprocess)",
         train_data=(proto["train"],), eval_data=proto["eval"], metrics=rec["metrics"], num_params=rec["num_params"],
-        license=proto["license"], recipe=f"configs/classification/{rec['protocol']}.yaml", sha256=rec["sha256"],
+        license=proto["license"], recipe=f"configs/{task}/{rec['protocol']}.yaml", sha256=rec["sha256"],
         hf_revision="v0.1.0", model_kwargs=kw,
-        baselines=_baselines(rec["protocol"]), description=description,
+        baselines=_baselines(rec["protocol"], task), description=description,
         primary=primary, modalities={m: {**s, "bands": list(s["bands"])} for m, s in specs.items() if m != primary},
         classes=classes, protocol={"name": rec["protocol"], "seeds": rec["seeds"], "epochs": runs.get("epochs"),
-                                   "selection": "final epoch (never the best epoch on the test set)"})
+                                   "selection": "final epoch (never the best epoch on the test set)",
+                                   **({"training_modalities": kw["modalities"], "test_modalities": list(mods)}
+                                      if task == "crossmodal" else {})})

@@ -188,7 +188,9 @@ def _as_numpy(a: Any) -> np.ndarray:
     return np.asarray(a)
 
 
-from .random_forest import RandomForestPixelClassifier, random_forest  # after the base: they subclass it
+from .nearest_neighbour import NearestNeighbourClassifier, nearest_neighbour  # after the base: they subclass it
+from .random_forest import RandomForestPixelClassifier, random_forest
 from .svm import SVMPixelClassifier, svm_rbf
 
-__all__ += ["RandomForestPixelClassifier", "SVMPixelClassifier", "random_forest", "svm_rbf"]
+__all__ += ["NearestNeighbourClassifier", "RandomForestPixelClassifier", "SVMPixelClassifier", "nearest_neighbour",
+            "random_forest", "svm_rbf"]

@@ -1,0 +1,151 @@
+"""Train (or fit) the crossmodal methods of a protocol over seeds, then record the published tags.
+
+    python scripts/train_crossmodal.py houston2013 --root ../shared/data               # every method, seeds 0 1 2
+    python scripts/train_crossmodal.py houston2018_crop --methods "cospace*" "lema"
+    python scripts/train_crossmodal.py houston2013 --record                             # results + weights
+    python scripts/train_crossmodal.py houston2013 --tables                             # docs/benchmarks tables
+
+As ``scripts/train_classification.py`` (runs under ``<out>/<protocol>/<method>/seed<k>.json``, seed 0's weights
+kept, resumable), with :mod:`fusionzoo.benchmarks.crossmodal`'s protocols and methods: trained with HS + the
+other modality (and the unlabelled pool), scored with the test modality alone.  ``--record`` writes
+``fusionzoo/results/crossmodal/<arch>.<tag>.json`` (tag ``<protocol>``, e.g. ``xmodalnet.houston2013``),
+``baselines.<protocol>.json`` and the bundled weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_classification import PUBLISHED, ROOT, _jsonable, _sha256, slug  # noqa: E402
+
+from fusionzoo.benchmarks.classification import summarize  # noqa: E402
+from fusionzoo.benchmarks.crossmodal import CROSSMODAL_METHODS, CROSSMODAL_PROTOCOLS, load_crossmodal  # noqa: E402
+from fusionzoo.benchmarks.crossmodal import run_crossmodal_method  # noqa: E402
+from fusionzoo.results import write_result  # noqa: E402
+
+
+def tag_of(protocol: str) -> str:
+    return protocol.replace("_", "")  # houston2018_crop -> houston2018crop, as the classification tags
+
+
+def train(a: argparse.Namespace) -> None:
+    methods = [m for m in CROSSMODAL_METHODS if not a.methods or any(fnmatch.fnmatch(m["label"], p) for p in a.methods)]
+    if not methods:
+        sys.exit(f"no method matches {a.methods}; the methods are {', '.join(m['label'] for m in CROSSMODAL_METHODS)}")
+    data = None
+    for m in methods:
+        folder = a.out / a.protocol / slug(m["label"])
+        folder.mkdir(parents=True, exist_ok=True)
+        for seed in a.seeds:
+            report = folder / f"seed{seed}.json"
+            if report.is_file():
+                continue
+            data = data or load_crossmodal(a.protocol, a.root)
+            t0 = time.perf_counter()
+            model, res = run_crossmodal_method(m, data, seed=seed, epochs=a.epochs)
+            summary = {k: (round(v["OA"], 4), round(v["kappa"], 4)) for k, v in res["tests"].items()}
+            print(f"{a.protocol} {m['label']} seed {seed}: {summary} ({time.perf_counter() - t0:.0f} s)", flush=True)
+            if seed == 0:
+                from safetensors.torch import save_file
+
+                save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "seed0.safetensors"))
+                kw = {"num_classes": model.num_classes, "modalities": list(model.modalities),
+                      "in_channels": [model.in_channels[k] for k in model.modalities],
+                      "class_names": list(model.class_names or ()), "preprocess": model.preprocess,
+                      **({"test_modalities": list(model.test_modalities)} if hasattr(model, "test_modalities")
+                         else {}), **m.get("kwargs", {})}
+                (folder / "model_kwargs.json").write_text(json.dumps(kw, indent=1) + "\n")
+            res["tests"] = {k: _jsonable(v) for k, v in res["tests"].items()}
+            tmp = report.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"method": m["label"], "arch": m["arch"], "seed": seed, **res}, indent=1))
+            os.replace(tmp, report)
+
+
+def record(a: argparse.Namespace) -> None:
+    from fusionzoo import create_model
+
+    baselines, tagged = {}, []
+    for m in CROSSMODAL_METHODS:
+        folder = a.out / a.protocol / slug(m["label"])
+        runs = [json.loads(p.read_text()) for p in sorted(folder.glob("seed*.json"))]
+        if len(runs) < 3:
+            print(f"skip {m['label']}: {len(runs)} seed(s) run, 3 needed", file=sys.stderr)
+            continue
+        summ = summarize(runs)
+        metrics = {t: {"final_epoch": {k: round(d[k], 6) for k in ("OA", "OA_std", "AA", "AA_std", "kappa",
+                                                                       "kappa_std")} | {"seeds": d["seeds"]}}
+                   for t, d in summ.items()}
+        baselines[m["label"]] = metrics
+        if m.get("tag"):
+            tagged.append((m, folder, runs, summ, metrics))
+    write_result("crossmodal", f"baselines.{a.protocol}", baselines)
+    for m, folder, runs, summ, metrics in tagged:
+        kwargs = json.loads((folder / "model_kwargs.json").read_text())
+        num_params = sum(p.numel() for p in create_model(m["arch"], **kwargs).parameters())
+        name = f"{m['arch']}.{tag_of(a.protocol)}"
+        dest = PUBLISHED / name / "model.safetensors"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / "seed0.safetensors", dest)
+        write_result("crossmodal", name, {
+            "sha256": _sha256(folder / "seed0.safetensors"), "num_params": num_params, "protocol": a.protocol,
+            "method": m["label"], "seeds": [r["seed"] for r in runs],
+            "training": {"epochs": runs[0]["train"].get("epochs"),
+                         "seconds_mean": round(sum(r["train"]["seconds"] for r in runs) / len(runs), 1),
+                         "threads": torch.get_num_threads()},
+            "model_kwargs": kwargs, "metrics": metrics, "per_class": {t: d["per_class"] for t, d in summ.items()}})
+        print(f"recorded {name}")
+    print(f"recorded baselines.{a.protocol} ({len(baselines)} methods)")
+
+
+def tables(a: argparse.Namespace) -> None:
+    from fusionzoo.benchmarks.classification import write_tables
+
+    rows, notes = [], {}
+    for proto in CROSSMODAL_PROTOCOLS:
+        for m in CROSSMODAL_METHODS:
+            runs = [json.loads(p.read_text()) for p in sorted((a.out / proto / slug(m["label"])).glob("seed*.json"))]
+            if not runs:
+                continue
+            mods = "test modality only" if m.get("baseline") else "trained with HS + it"
+            for test, d in summarize(runs).items():
+                rows.append({"protocol": proto, "test": test, "method": m["label"], "modalities": mods,
+                             **{k: d[k] for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std", "seeds")},
+                             "train_seconds": sum(r["train"]["seconds"] for r in runs) / len(runs)})
+    write_tables(rows, ROOT / "docs" / "benchmarks", notes, source="`scripts/train_crossmodal.py --tables`",
+                 name="crossmodal", title="Crossmodal learning benchmark", context=())
+    print(f"wrote docs/benchmarks/crossmodal.md ({len(rows)} rows)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("protocol", choices=list(CROSSMODAL_PROTOCOLS))
+    ap.add_argument("--root", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--methods", nargs="+", help="method labels (shell wildcards); default every one")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--epochs", type=int, default=150)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=Path("runs/crossmodal"))
+    ap.add_argument("--record", action="store_true", help="write the results and bundled weights from the runs")
+    ap.add_argument("--tables", action="store_true", help="write docs/benchmarks/crossmodal.{md,csv} from the runs")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    if a.tables:
+        tables(a)
+    elif a.record:
+        record(a)
+    else:
+        train(a)
+
+
+if __name__ == "__main__":
+    main()
