@@ -38,8 +38,9 @@ def counterparts(arch: str, w: Weights) -> list[str]:
     """The baseline labels a tag is compared with: a fusion tag's single-modality networks of the same family; a
     crossmodal tag's classifier of the same kind trained on the test modality alone."""
     if w.model_kwargs.get("test_modalities"):
-        return ["mdlrs_fc_single (test modality)"] if arch in ("xmodalnet", "multimodal_gan") else \
-            ["1-NN (test modality)"]
+        from ..benchmarks.crossmodal import CROSSMODAL_METHODS
+
+        return [m["against"] for m in CROSSMODAL_METHODS if m["arch"] == arch and "against" in m]
     mods = w.model_kwargs.get("modalities", ())
     if len(mods) < 2:
         return []

@@ -2,7 +2,7 @@
 :mod:`.base`.  Networks one family file each (X-ModalNet, Multimodal GANs); the shallow subspace methods
 (manifold alignment, CoSpace, LeMA, LeCMR) fitted on the training pixels."""
 
-from . import multimodal_gan, xmodalnet  # noqa: F401
+from . import cospace, lecmr, lema, manifold_alignment, multimodal_gan, xmodalnet  # noqa: F401
 from .base import CrossmodalModel
 
 __all__ = ["CrossmodalModel"]

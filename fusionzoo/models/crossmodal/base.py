@@ -68,7 +68,8 @@ class CrossmodalModel(ClassificationModel):
         order)."""
         self._sync_bn_mode()
         if len(args) > len(self.test_modalities):
-            raise TypeError(f"this model takes {len(self.test_modalities)} input(s) ({', '.join(self.test_modalities)})")
+            raise TypeError(f"this model takes {len(self.test_modalities)} input(s) "
+                            f"({', '.join(self.test_modalities)})")
         for name, a in zip(self.test_modalities, args):
             inputs[name] = a
         return self.test_logits(self.check_test_inputs(inputs))
