@@ -124,7 +124,7 @@ def record(a: argparse.Namespace) -> None:
 
 def tables(a: argparse.Namespace) -> None:
     """docs/benchmarks/classification.{md,csv} from the runs of every protocol (the same numbers as the records)."""
-    from fusionzoo.benchmarks.classification import write_tables
+    from fusionzoo.benchmarks.classification import summary_rows, write_tables
 
     rows, notes = [], {}
     for proto, methods in METHODS.items():
@@ -132,11 +132,7 @@ def tables(a: argparse.Namespace) -> None:
             runs = [json.loads(p.read_text()) for p in sorted((a.out / proto / slug(m["label"])).glob("seed*.json"))]
             if not runs:
                 continue
-            for test, d in summarize(runs).items():
-                rows.append({"protocol": proto, "test": test, "method": m["label"],
-                             "modalities": "+".join(m["modalities"]),
-                             **{k: d[k] for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std", "seeds")},
-                             "train_seconds": sum(r["train"]["seconds"] for r in runs) / len(runs)})
+            rows += summary_rows(proto, m["label"], "+".join(m["modalities"]), runs)
     for proto in METHODS:
         try:
             data = load_protocol(proto, a.root, mode="pixel")

@@ -108,7 +108,7 @@ def record(a: argparse.Namespace) -> None:
 
 
 def tables(a: argparse.Namespace) -> None:
-    from fusionzoo.benchmarks.classification import write_tables
+    from fusionzoo.benchmarks.classification import summary_rows, write_tables
 
     rows, notes = [], {}
     for proto in CROSSMODAL_PROTOCOLS:
@@ -116,11 +116,8 @@ def tables(a: argparse.Namespace) -> None:
             runs = [json.loads(p.read_text()) for p in sorted((a.out / proto / slug(m["label"])).glob("seed*.json"))]
             if not runs:
                 continue
-            mods = "test modality only" if m.get("baseline") else "trained with HS + it"
-            for test, d in summarize(runs).items():
-                rows.append({"protocol": proto, "test": test, "method": m["label"], "modalities": mods,
-                             **{k: d[k] for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std", "seeds")},
-                             "train_seconds": sum(r["train"]["seconds"] for r in runs) / len(runs)})
+            rows += summary_rows(proto, m["label"], "test modality only" if m.get("baseline") else
+                                 "trained with HS + it", runs)
     write_tables(rows, ROOT / "docs" / "benchmarks", notes, source="`scripts/train_crossmodal.py --tables`",
                  name="crossmodal", title="Crossmodal learning benchmark", context=())
     print(f"wrote docs/benchmarks/crossmodal.md ({len(rows)} rows)")

@@ -305,6 +305,16 @@ for _ms in METHODS.values():
         _m.setdefault("tag", None)
 
 
+def summary_rows(protocol: str, label: str, modalities: str, runs: Sequence[Mapping[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """The table rows of one method's runs (one per seed): per test set, OA / AA / kappa mean and std and the
+    mean training time."""
+    return [{"protocol": protocol, "test": test, "method": label, "modalities": modalities,
+             **{k: d[k] for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std", "seeds")},
+             "train_seconds": float(np.mean([r["train"]["seconds"] for r in runs])), "per_class": d["per_class"]}
+            for test, d in summarize(runs).items()]
+
+
 # --- the benchmark --------------------------------------------------------------------------------------------
 def run_classification_benchmark(root: str | os.PathLike, methods: Mapping[str, Sequence[tuple]] | None = None,
                                  protocols: Sequence[str] | None = None, seeds: Sequence[int] = SEEDS,
@@ -325,12 +335,7 @@ def run_classification_benchmark(root: str | os.PathLike, methods: Mapping[str, 
                 if log:
                     log(f"{proto} {meth['label']} seed {s}")
                 runs.append(run_method(meth["arch"], data, model_kwargs=meth["kwargs"], seed=s, epochs=epochs)[1])
-            for test, d in summarize(runs).items():
-                rows.append({"protocol": proto, "test": test, "method": meth["label"],
-                             "modalities": "+".join(meth["modalities"]),
-                             **{k: d[k] for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std", "seeds")},
-                             "train_seconds": float(np.mean([r["train"]["seconds"] for r in runs])),
-                             "per_class": d["per_class"]})
+            rows += summary_rows(proto, meth["label"], "+".join(meth["modalities"]), runs)
     if out is not None:
         write_tables(rows, Path(out))
     return rows

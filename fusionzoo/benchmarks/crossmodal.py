@@ -215,7 +215,7 @@ def run_crossmodal_benchmark(root: str | os.PathLike, protocols=None, seeds=(0, 
                              methods=None, out: str | os.PathLike | None = None, log=print) -> list[dict[str, Any]]:
     """Every method of each protocol over ``seeds``: rows for the tables (and ``crossmodal.{md,csv}`` under
     ``out``)."""
-    from .classification import summarize, write_tables
+    from .classification import summary_rows, write_tables
 
     rows = []
     for proto in protocols or list(CROSSMODAL_PROTOCOLS):
@@ -226,11 +226,8 @@ def run_crossmodal_benchmark(root: str | os.PathLike, protocols=None, seeds=(0, 
                 if log:
                     log(f"{proto} {m['label']} seed {s}")
                 runs.append(run_crossmodal_method(m, data, seed=s, epochs=epochs)[1])
-            for test, d in summarize(runs).items():
-                rows.append({"protocol": proto, "test": test, "method": m["label"],
-                             "modalities": "test modality only" if m.get("baseline") else "trained with HS + it",
-                             **{k: d[k] for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std", "seeds")},
-                             "train_seconds": float(np.mean([r["train"]["seconds"] for r in runs]))})
+            rows += summary_rows(proto, m["label"], "test modality only" if m.get("baseline") else
+                                 "trained with HS + it", runs)
     if out is not None:
         write_tables(rows, Path(out), name="crossmodal", title="Crossmodal learning benchmark", context=())
     return rows

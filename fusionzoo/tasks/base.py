@@ -85,9 +85,11 @@ class Task:
     shorthand: str = ""
     shorthand_help: str = ""
     default_model: str = ""
-    #: ``fusionzoo benchmark <task>``: one line, and the long description
+    #: ``fusionzoo benchmark <task>``: one line; the protocol module ``fusionzoo.benchmarks.<benchmark_module>``
+    #: (its ``DESCRIPTION``, ``add_arguments(parser)``, ``run_cli(args)``) and its function ``benchmark_runner``
     benchmark_summary: str = "no benchmark protocol yet"
-    benchmark_description: str = ""
+    benchmark_module: str = ""
+    benchmark_runner: str = ""
 
     # --- the forward contract ---------------------------------------------------------------------------
     @property
@@ -138,14 +140,28 @@ class Task:
     def run_cli(self, name: str, args: argparse.Namespace) -> int:  # pragma: no cover - overridden
         raise TaskError(f"the command line cannot run {self.name} models yet")
 
+    def _benchmark_protocol(self) -> Any:
+        if not self.benchmark_module:
+            raise TaskError(f"task {self.name} has no benchmark protocol yet")
+        import importlib
+
+        return importlib.import_module(f"fusionzoo.benchmarks.{self.benchmark_module}")
+
+    @property
+    def benchmark_description(self) -> str:
+        """The long description of ``fusionzoo benchmark <task>`` (the protocol module's ``DESCRIPTION``)."""
+        return self._benchmark_protocol().DESCRIPTION if self.benchmark_module else ""
+
     def add_benchmark_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Options of ``fusionzoo benchmark <task>``."""
+        if self.benchmark_module:
+            self._benchmark_protocol().add_arguments(parser)
 
     def benchmark_cli(self, args: argparse.Namespace) -> int:
-        raise TaskError(f"task {self.name} has no benchmark protocol yet")
+        return self._benchmark_protocol().run_cli(args)
 
     def benchmark(self, **kwargs: Any) -> Any:
-        raise TaskError(f"task {self.name} has no benchmark protocol yet")
+        return getattr(self._benchmark_protocol(), self.benchmark_runner)(**kwargs)
 
     # --- cards ------------------------------------------------------------------------------------------
     def weights_section(self, arch: str) -> str:

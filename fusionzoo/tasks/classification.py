@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
 
 import numpy as np
 
@@ -42,6 +41,8 @@ class ClassificationTask(Task):
     protocols = _PROTOCOLS
     primary = "hs"
     benchmark_summary = "every classification model and tag on the held-out pixels of the datasets present"
+    benchmark_module = "classification"
+    benchmark_runner = "run_classification_benchmark"
 
     # --- command line -----------------------------------------------------------------------------------
     def add_run_arguments(self, parser: argparse.ArgumentParser, names=()) -> None:
@@ -127,28 +128,6 @@ class ClassificationTask(Task):
         print(f"wrote {out} and {out.with_suffix('.png')} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         return 0
 
-    # --- benchmark --------------------------------------------------------------------------------------
-    @property
-    def benchmark_description(self) -> str:  # type: ignore[override]
-        from ..benchmarks.classification import DESCRIPTION
-
-        return DESCRIPTION
-
-    def add_benchmark_arguments(self, parser: argparse.ArgumentParser) -> None:
-        from ..benchmarks.classification import add_arguments
-
-        add_arguments(parser)
-
-    def benchmark_cli(self, args: argparse.Namespace) -> int:
-        from ..benchmarks.classification import run_cli
-
-        return run_cli(args)
-
-    def benchmark(self, **kwargs: Any) -> Any:
-        from ..benchmarks.classification import run_classification_benchmark
-
-        return run_classification_benchmark(**kwargs)
-
     # --- cards ------------------------------------------------------------------------------------------
     def weights_section(self, arch: str) -> str:
         from ..cards.classification import weights_section
@@ -183,27 +162,8 @@ class CrossmodalTask(ClassificationTask):
     output = "class scores (B, K) from the modalities present at test time"
     protocols = {**_PROTOCOLS, "missing_modality": "trained with every modality, tested with one missing"}
     benchmark_summary = "every crossmodal method, trained with HS + X and tested with X alone, over seeds"
-
-    @property
-    def benchmark_description(self) -> str:  # type: ignore[override]
-        from ..benchmarks.crossmodal import DESCRIPTION
-
-        return DESCRIPTION
-
-    def add_benchmark_arguments(self, parser: argparse.ArgumentParser) -> None:
-        from ..benchmarks.crossmodal import add_arguments
-
-        add_arguments(parser)
-
-    def benchmark_cli(self, args: argparse.Namespace) -> int:
-        from ..benchmarks.crossmodal import run_cli
-
-        return run_cli(args)
-
-    def benchmark(self, **kwargs: Any) -> Any:
-        from ..benchmarks.crossmodal import run_crossmodal_benchmark
-
-        return run_crossmodal_benchmark(**kwargs)
+    benchmark_module = "crossmodal"
+    benchmark_runner = "run_crossmodal_benchmark"
 
     def hub_rows(self, w) -> list[tuple[str, str]]:
         rows = super().hub_rows(w)

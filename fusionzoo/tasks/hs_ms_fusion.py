@@ -47,27 +47,8 @@ class HSMSFusionTask(Task):
                  "real_pair": "a real HS + MS pair degraded alike by the ratio; the original HS is the reference"}
     primary = "hs"
     benchmark_summary = "every HS-MS fusion method on held-out real scenes (CAVE, Paris, Houston 2018, HySU)"
-
-    @property
-    def benchmark_description(self) -> str:  # type: ignore[override]
-        from ..benchmarks.hs_ms_fusion import DESCRIPTION
-
-        return DESCRIPTION
-
-    def add_benchmark_arguments(self, parser: argparse.ArgumentParser) -> None:
-        from ..benchmarks.hs_ms_fusion import add_arguments
-
-        add_arguments(parser)
-
-    def benchmark_cli(self, args: argparse.Namespace) -> int:
-        from ..benchmarks.hs_ms_fusion import run_cli
-
-        return run_cli(args)
-
-    def benchmark(self, **kwargs: Any) -> Any:
-        from ..benchmarks.hs_ms_fusion import run_hs_ms_benchmark
-
-        return run_hs_ms_benchmark(**kwargs)
+    benchmark_module = "hs_ms_fusion"
+    benchmark_runner = "run_hs_ms_benchmark"
 
     def add_run_arguments(self, parser: argparse.ArgumentParser, names=("hs", "ms")) -> None:
         parser.add_argument("--hs", metavar="HS.tif", required=True, help="low-resolution hyperspectral GeoTIFF")
@@ -160,7 +141,6 @@ class HSMSFusionTask(Task):
         rows = [("Sensor (HS)", w.sensor), ("HS bands", bands), ("Resolution ratio", str(w.ratio))]
         rows += [(f"Input `{k}`", f"{v['sensor']}, {len(v['bands'])} bands") for k, v in w.modalities.items()]
         return rows
-
 
     def usage_lines(self, name: str, w: Any) -> list[str]:
         r = w.ratio

@@ -52,12 +52,8 @@ class PansharpeningTask(Task):
                       "digital numbers, CRS and transform of the PAN) and a quicklook PNG beside it")
     default_model = "pnn"
     benchmark_summary = "every pansharpening method on the catalogued scenes"
-
-    @property
-    def benchmark_description(self) -> str:  # type: ignore[override]
-        from ..benchmarks.pansharpening import DESCRIPTION
-
-        return DESCRIPTION
+    benchmark_module = "pansharpening"
+    benchmark_runner = "run_pansharpening_benchmark"
 
     def describe_inputs(self, w: "Weights") -> dict[str, InputSpec]:
         specs = super().describe_inputs(w)
@@ -116,22 +112,6 @@ class PansharpeningTask(Task):
         names, rgb_names = _write(out, dn, pair, model, w, bits, name, args)
         _report(args, pair, entry, model, w, bits, full, why, t_model, out, dn, rgb_names, t0)
         return 0
-
-    # --- benchmark --------------------------------------------------------------------------------------
-    def add_benchmark_arguments(self, parser: argparse.ArgumentParser) -> None:
-        from ..benchmarks.pansharpening import add_arguments
-
-        add_arguments(parser)
-
-    def benchmark_cli(self, args: argparse.Namespace) -> int:
-        from ..benchmarks.pansharpening import run_cli
-
-        return run_cli(args)
-
-    def benchmark(self, **kwargs: Any) -> Any:
-        from ..benchmarks.pansharpening import run_pansharpening_benchmark
-
-        return run_pansharpening_benchmark(**kwargs)
 
     # --- cards ------------------------------------------------------------------------------------------
     def weights_section(self, arch: str) -> str:
