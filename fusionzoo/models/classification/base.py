@@ -212,6 +212,11 @@ class ClassificationModel(nn.Module):
         x = self.check_inputs(self._positional(args, inputs))
         return self.outputs(x)["logits"]
 
+    @torch.no_grad()
+    def predict(self, *args: torch.Tensor, **inputs: torch.Tensor) -> torch.Tensor:
+        """Class indices (B,) 0..K-1 (the argmax of :meth:`forward`'s scores)."""
+        return self(*args, **inputs).argmax(1)
+
     # --- what subclasses write ------------------------------------------------------------------------------
     def outputs(self, x: dict[str, torch.Tensor]) -> dict[str, Any]:
         """``{"logits": (B, K), ...}`` plus whatever :meth:`aux_losses` needs (reconstructions, branch logits)."""

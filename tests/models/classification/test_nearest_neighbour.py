@@ -39,3 +39,11 @@ def test_labels_match_scikit_learn_and_survive_a_round_trip(tmp_path, standardiz
     fresh.load_state_dict(load_file(str(tmp_path / "m.safetensors")))
     x = torch.from_numpy(T).float()
     assert torch.equal(fresh(lidar=x), m(lidar=x))
+
+
+def test_predict_gives_the_labels():
+    m = _model()
+    g = np.random.default_rng(1)
+    X, y = g.random((20, 4)), np.arange(20) % 5
+    m.fit({"lidar": X}, y)
+    assert m.predict(lidar=torch.from_numpy(X).float()).tolist() == y.tolist()  # each pixel is its own neighbour
