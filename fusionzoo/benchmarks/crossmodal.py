@@ -28,7 +28,8 @@ from ..registry import create_model
 from .classification import ProtocolData, evaluate, load_protocol
 
 __all__ = ["CROSSMODAL_PROTOCOLS", "CROSSMODAL_METHODS", "CrossmodalData", "load_crossmodal", "train_crossmodal",
-           "run_crossmodal_method", "run_crossmodal_benchmark", "add_arguments", "run_cli", "DESCRIPTION"]
+           "run_crossmodal_method", "run_crossmodal_benchmark", "from_rasters", "simulated_ms_protocol",
+           "hs_sar_protocol", "add_arguments", "run_cli", "DESCRIPTION"]
 
 DESCRIPTION = (
     "Train (or fit) every crossmodal method with HS + the other modality and score it with the other modality "
@@ -105,6 +106,63 @@ def _houston2018_crop(root: Path) -> CrossmodalData:
                           preprocess={"ms": base.preprocess["ms"]})
     data.unlabelled, data.test_modalities = unl, ("ms",)
     return data
+
+
+def from_rasters(rasters: Mapping[str, np.ndarray], train_map: np.ndarray, test_map: np.ndarray,
+                 test_modalities: tuple[str, ...], classes: tuple[str, ...], name: str = "custom",
+                 pool: int = UNLABELLED_MAX, seed: int = 0) -> CrossmodalData:
+    """A crossmodal protocol from co-registered rasters (C, H, W) and two label maps of file ids (0 unlabelled):
+    per-band min-max fitted on the pixels outside the test map (leak-free; stored as the preprocessing), training
+    pixels of every modality, the test pixels of ``test_modalities`` only, and an unlabelled pool of up to
+    ``pool`` pixels (``seed``) labelled in neither map, with every modality."""
+    from ..datasets.classification.sampling import labelled_pixels, pixel_vectors
+    from ..features import apply_preprocess, fit_minmax
+
+    shapes = {k: tuple(v.shape[-2:]) for k, v in rasters.items()}
+    grids = set(shapes.values()) | {tuple(train_map.shape), tuple(test_map.shape)}
+    if len(grids) != 1:
+        raise ValueError(f"the rasters and the label maps must share one grid, got {shapes}, maps "
+                         f"{train_map.shape} / {test_map.shape}")
+    if not set(test_modalities) < set(rasters):
+        raise ValueError(f"test_modalities {test_modalities} must be a proper subset of the rasters {sorted(rasters)}")
+    outside = test_map == 0
+    pre = {k: [fit_minmax(v, per_band=True, mask=outside)] for k, v in rasters.items()}
+    prepared = {k: apply_preprocess(pre[k], v, what=k) for k, v in rasters.items()}
+    r, c, ids = labelled_pixels(train_map)
+    rt, ct, idt = labelled_pixels(test_map)
+    ru, cu = np.nonzero((train_map == 0) & outside)
+    idx = np.sort(np.random.default_rng(seed).choice(ru.size, min(pool, ru.size), replace=False))
+    data = CrossmodalData(name, tuple(classes), {k: pixel_vectors(v, r, c) for k, v in prepared.items()},
+                          ids.astype(np.int64) - 1,
+                          {"test": ({k: pixel_vectors(prepared[k], rt, ct) for k in test_modalities},
+                                    idt.astype(np.int64) - 1)},
+                          preprocess={k: pre[k] for k in test_modalities})
+    data.unlabelled = {k: pixel_vectors(v, ru[idx], cu[idx]) for k, v in prepared.items()}
+    data.test_modalities = tuple(test_modalities)
+    return data
+
+
+def simulated_ms_protocol(dataset: Any, srf: np.ndarray, **kwargs: Any) -> CrossmodalData:
+    """The CoSpace / LeMA / X-ModalNet setting: a classification dataset with an HS raster (e.g.
+    :class:`~fusionzoo.datasets.Houston2013` with its CASI cube) and an MS simulated over the whole scene by a
+    spectral response ``srf`` (c, C_hs) (rows: MS bands; e.g. ``load_srf("WorldView2").matrix(wavelengths)``);
+    trained with HS + MS on the training map, tested with the MS alone on the test map."""
+    hs = dataset.raw_raster("hs").astype(np.float64)
+    srf = np.asarray(srf, np.float64)
+    if srf.ndim != 2 or srf.shape[1] != hs.shape[0]:
+        raise ValueError(f"srf must be (MS bands, {hs.shape[0]} HS bands), got shape {srf.shape}")
+    ms = np.einsum("cb,bhw->chw", srf, hs).astype(np.float32)
+    return from_rasters({"hs": hs.astype(np.float32), "ms": ms}, dataset.label_map("train"),
+                        dataset.label_map("test"), ("ms",), dataset.classes, **kwargs)
+
+
+def hs_sar_protocol(dataset: Any, **kwargs: Any) -> CrossmodalData:
+    """The HS-SAR setting (X-ModalNet, S2FL): a dataset with ``hs`` and ``sar`` rasters (e.g.
+    :class:`~fusionzoo.datasets.Berlin`, :class:`~fusionzoo.datasets.Augsburg`): trained with HS + SAR on the
+    training map, tested with the SAR alone on the test map."""
+    rasters = {k: dataset.raw_raster(k).astype(np.float32) for k in ("hs", "sar")}
+    return from_rasters(rasters, dataset.label_map("train"), dataset.label_map("test"), ("sar",), dataset.classes,
+                        **kwargs)
 
 
 CROSSMODAL_PROTOCOLS: dict[str, Callable[[Path], CrossmodalData]] = {"houston2013": _houston2013,

@@ -61,3 +61,29 @@ def test_houston2013_pool_never_holds_a_training_or_test_pixel():
     assert d.unlabelled["lidar"].shape == (20000, 21)
     x, y = d.tests["official_test"]
     assert set(x) == {"lidar"} and len(y) == 12197
+
+
+def test_papers_settings_on_fixtures_in_the_official_formats(tmp_path):
+    from fusionzoo.benchmarks.crossmodal import hs_sar_protocol, simulated_ms_protocol
+    from fusionzoo.datasets import Berlin, Houston2013
+    from tests.helpers import load_fixture
+
+    root = load_fixture("houston2013").make(tmp_path / "h13")
+    ds = Houston2013(root, modalities=("hs", "lidar"))
+    srf = np.zeros((4, 144))
+    for i in range(4):
+        srf[i, 36 * i:36 * (i + 1)] = 1 / 36  # four broad bands
+    d = simulated_ms_protocol(ds, srf, pool=50)
+    assert set(d.train) == {"hs", "ms"} and d.train["ms"].shape[1] == 4 and d.test_modalities == ("ms",)
+    (xt, yt), = d.tests.values()
+    assert set(xt) == {"ms"} and len(yt) == (ds.label_map("test") > 0).sum()
+    assert len(d.train_y) == (ds.label_map("train") > 0).sum() and d.unlabelled["hs"].shape[0] <= 50
+    assert d.train["ms"].min() >= 0.0 and d.train["ms"].max() <= 1.0  # min-max fitted outside the test map
+    _, res = run_crossmodal_method(next(m for m in CROSSMODAL_METHODS if m["arch"] == "nearest_neighbour"), d)
+    assert 0.0 <= res["tests"]["test"]["OA"] <= 1.0
+
+    ber = Berlin(load_fixture("s2fl").make_berlin(tmp_path / "s2fl"))
+    d = hs_sar_protocol(ber, pool=20)
+    assert d.test_modalities == ("sar",) and d.train["hs"].shape[1] == 244 and d.train["sar"].shape[1] == 4
+    with pytest.raises(ValueError, match="srf must be"):
+        simulated_ms_protocol(ds, np.ones((3, 10)))
