@@ -39,7 +39,7 @@ import torch
 
 from ..classification.classical import (FittedPixelClassifier, NotFittedError, RandomForestPixelClassifier,
                                         SVMPixelClassifier)
-from ..classification.classical import _as_numpy
+from ..classification.classical import _as_numpy, resize_buffers
 from .base import CrossmodalModel
 
 __all__ = ["SubspaceCrossmodalModel", "Learned", "NotFittedError", "block_inputs", "class_centres", "kmeans",
@@ -553,10 +553,7 @@ class SubspaceCrossmodalModel(CrossmodalModel):
     # --- loading: buffers take the stored sizes ----------------------------------------------------------------
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs) -> None:
-        for name, buf in list(self._buffers.items()):
-            key = prefix + name
-            if buf is not None and key in state_dict and state_dict[key].shape != buf.shape:
-                self._buffers[name] = torch.zeros(state_dict[key].shape, dtype=buf.dtype, device=buf.device)
+        resize_buffers(self, state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
         for m in self.modalities:

@@ -173,13 +173,19 @@ class FittedPixelClassifier(ClassificationModel):
     # --- loading: buffers take the stored sizes ----------------------------------------------------------------
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs) -> None:
-        for name, buf in list(self._buffers.items()):
-            key = prefix + name
-            if buf is not None and key in state_dict and state_dict[key].shape != buf.shape:
-                self._buffers[name] = torch.zeros(state_dict[key].shape, dtype=buf.dtype, device=buf.device)
+        resize_buffers(self, state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)
         error_msgs.extend(self._check_loaded())
+
+
+def resize_buffers(module: torch.nn.Module, state_dict: Mapping[str, torch.Tensor], prefix: str) -> None:
+    """Give ``module``'s own buffers the sizes they have in ``state_dict`` (fitted models: their state's size
+    depends on the data they were fitted on), so that a fresh instance loads any fitted state."""
+    for name, buf in list(module._buffers.items()):
+        key = prefix + name
+        if buf is not None and key in state_dict and state_dict[key].shape != buf.shape:
+            module._buffers[name] = torch.zeros(state_dict[key].shape, dtype=buf.dtype, device=buf.device)
 
 
 def _as_numpy(a: Any) -> np.ndarray:
