@@ -12,9 +12,12 @@ from ..weights import Weights
 __all__ = ["weights_section", "heldout_table", "counterparts"]
 
 _NAMES = {"hs": "HS", "lidar": "LiDAR", "ms": "RGB", "sar": "SAR"}
-_TESTS = {"heldout_blocks": "held-out blocks, every modality (MML)",
-          "official_test": "official test, the other modalities zero-filled (CML), BatchNorm in eval mode",
-          "official_test_bn_batch": "official test, CML, the authors' BatchNorm on the whole test batch"}
+_TESTS = {"classification": {
+    "heldout_blocks": "held-out blocks, every modality (MML)",
+    "official_test": "official test, the other modalities zero-filled (CML), BatchNorm in eval mode",
+    "official_test_bn_batch": "official test, CML, the authors' BatchNorm on the whole test batch"},
+    "crossmodal": {"heldout_blocks": "the test blocks, the test modality alone",
+                   "official_test": "the official test pixels, the test modality alone"}}
 
 
 def _inputs(w: Weights) -> str:
@@ -78,17 +81,19 @@ def weights_section(arch: str, task: str = "classification") -> str:
         lines.append(f"| {tag} | {mods} | {w.num_params:,} | {w.protocol.get('name', '')} | `{w.recipe}` |")
     lines += ["", "Percentages, mean ± standard deviation over the seeds at the **final epoch** (no model selection "
               "on any test set). Every method of the same protocol is trained and scored the same way "
-              "(`docs/benchmarks/classification.md`).", ""]
+              f"(`docs/benchmarks/{task}.md`).", ""]
     for w in weights:
         name = f"{arch}.{w.tag}"
         lines += [f"### `{name}`", "", w.description, "", f"Trained on: {w.train_data[0]['name']}.", ""]
         for test in w.metrics:
-            lines += [f"**`{test}`** ({_TESTS.get(test, test)})", "", "| method | OA | AA | kappa×100 |",
+            lines += [f"**`{test}`** ({_TESTS[task].get(test, test)})", "", "| method | OA | AA | kappa×100 |",
                       "|---|---:|---:|---:|"]
             mine = _scores(w.metrics, test)
             lines.append(f"| **`{name}`** | **{_pm(mine, 'OA')}** | **{_pm(mine, 'AA')}** | "
                          f"**{_pm(mine, 'kappa')}** |")
             for label, scores in w.baselines.items():
+                if label == arch:  # this architecture's own runs: the bold row
+                    continue
                 s = _scores(scores, test)
                 if s is not None:
                     lines.append(f"| {label} | {_pm(s, 'OA')} | {_pm(s, 'AA')} | {_pm(s, 'kappa')} |")

@@ -97,3 +97,15 @@ def test_real_dsm_map_scores_at_the_official_test_pixels(tmp_path, capsys):
     # the recorded official-test OA of these weights is measured on the authors' features; the profile made
     # here from the DSM matches them at 99.3 % of values (tests/features), so the map scores about the same
     assert rep["OA"] > 0.66
+
+
+def test_crossmodal_model_runs_on_its_test_modality_alone(tmp_path, capsys):
+    dsm = _dsm(tmp_path / "dsm.tif")
+    rc, _, err = run(capsys, "run", "xmodalnet.houston2013", "--lidar", dsm, "-o", tmp_path / "m.tif", "-q")
+    assert rc == 0, err
+    assert "trained with hs, lidar, used with lidar" in err
+    with rasterio.open(tmp_path / "m.tif") as src:
+        assert src.read(1).min() >= 1
+    rc, _, err = run(capsys, "run", "xmodalnet.houston2013", "--hs", _hs(tmp_path / "hs.tif"), "--lidar", dsm, "-o",
+                     tmp_path / "m2.tif")
+    assert_clean_error(rc, err, "takes --lidar, not --hs")
