@@ -61,7 +61,7 @@ def test_clear_errors(tmp_path, capsys):
     rc, _, err = run(capsys, "run", "random_forest.houston2013_lidar", "--hs", _hs(tmp_path / "hs.tif"), "-o",
                      tmp_path / "m.tif")
     assert_clean_error(rc, err, "takes --lidar, not --hs")
-    rc, _, err = run(capsys, "run", "ccrnet", "--lidar", dsm, "-o", tmp_path / "m.tif")
+    rc, _, err = run(capsys, "run", "nearest_neighbour", "--lidar", dsm, "-o", tmp_path / "m.tif")
     assert_clean_error(rc, err, "no trained weights")
     small = write_geotiff(tmp_path / "small.tif", np.ones((1, 5, 5), np.float32), UTM15, T)
     rc, _, err = run(capsys, "run", "mdlrs_fc_middle.houston2013", "--hs", _hs(tmp_path / "hs.tif"), "--lidar",
