@@ -126,7 +126,7 @@ def tables(a: argparse.Namespace) -> None:
     """docs/benchmarks/classification.{md,csv} from the runs of every protocol (the same numbers as the records)."""
     from fusionzoo.benchmarks.classification import summary_rows, write_tables
 
-    rows, notes = [], {}
+    rows, notes, classes = [], {}, {}
     for proto, methods in METHODS.items():
         for m in methods:
             runs = [json.loads(p.read_text()) for p in sorted((a.out / proto / slug(m["label"])).glob("seed*.json"))]
@@ -139,9 +139,11 @@ def tables(a: argparse.Namespace) -> None:
         except Exception:  # noqa: BLE001 - notes are optional
             continue
         notes.update({f"{proto}:{t}": n for t, n in data.notes.items()})
+        classes[proto] = data.classes
     notes["houston2013:official_test_bn_batch"] = ("CML as the authors' scripts score it: BatchNorm normalises by the "
                                                   "statistics of the whole test set run as one batch (transductive).")
-    write_tables(rows, ROOT / "docs" / "benchmarks", notes, source="`scripts/train_classification.py --tables`")
+    write_tables(rows, ROOT / "docs" / "benchmarks", notes, source="`scripts/train_classification.py --tables`",
+                 classes=classes)
     print(f"wrote docs/benchmarks/classification.md ({len(rows)} rows)")
 
 

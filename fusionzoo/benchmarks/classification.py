@@ -323,13 +323,14 @@ def run_classification_benchmark(root: str | os.PathLike, methods: Mapping[str, 
     """Train and score the methods of each protocol over ``seeds``; rows for the tables (and the files under
     ``out``: ``classification.md`` / ``.csv``)."""
     methods = methods or METHODS
-    rows = []
+    rows, classes = [], {}
     for proto in protocols or list(PROTOCOLS):
         base = None
         for meth in methods[proto]:
             if base is None or base[0] != meth["mode"]:
                 base = (meth["mode"], load_protocol(proto, root, mode=meth["mode"]))
             data = base[1].select(meth["modalities"])
+            classes[proto] = data.classes
             runs = []
             for s in seeds:
                 if log:
@@ -337,7 +338,7 @@ def run_classification_benchmark(root: str | os.PathLike, methods: Mapping[str, 
                 runs.append(run_method(meth["arch"], data, model_kwargs=meth["kwargs"], seed=s, epochs=epochs)[1])
             rows += summary_rows(proto, meth["label"], "+".join(meth["modalities"]), runs)
     if out is not None:
-        write_tables(rows, Path(out))
+        write_tables(rows, Path(out), classes=classes)
     return rows
 
 
@@ -371,9 +372,10 @@ PUBLISHED_CONTEXT = (
 
 def write_tables(rows: Sequence[Mapping[str, Any]], out: Path, notes: Mapping[str, str] | None = None,
                  source: str = "`fusionzoo benchmark classification`", name: str = "classification",
-                 title: str = "Multimodal classification benchmark", context: Sequence[str] = PUBLISHED_CONTEXT
-                 ) -> None:
-    """``<name>.md`` (one table per protocol and test set, then ``context``) and ``<name>.csv`` under ``out``."""
+                 title: str = "Multimodal classification benchmark", context: Sequence[str] = PUBLISHED_CONTEXT,
+                 classes: Mapping[str, Sequence[str]] | None = None) -> None:
+    """``<name>.md`` (per protocol and test set: the OA / AA / kappa table and, given the protocol's
+    ``classes``, the per-class accuracies; then ``context``) and ``<name>.csv`` under ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     write_csv(rows, COLUMNS, out / f"{name}.csv")
     lines = [f"# {title}", "",
@@ -389,6 +391,14 @@ def write_tables(rows: Sequence[Mapping[str, Any]], out: Path, notes: Mapping[st
                                                      for k in ("OA", "AA", "kappa")), f"{r['train_seconds']:.1f}"]
                     for r in rows if r["protocol"] == proto and r["test"] == test]
             lines += md_table(["method", "modalities", "OA", "AA", "kappa×100", "train s"], body) + [""]
+            these = [r for r in rows if r["protocol"] == proto and r["test"] == test and r.get("per_class")]
+            if classes and proto in classes and these:
+                lines += ["Per-class accuracy (%, mean over the seeds; methods in the order above):", ""]
+                head = ["class", *(f"{i + 1}" for i in range(len(these)))]
+                body = [[c, *("-" if r["per_class"][j] is None else f"{100 * r['per_class'][j]:.1f}" for r in these)]
+                        for j, c in enumerate(classes[proto])]
+                lines += md_table(head, body) + ["", "Columns: " + "; ".join(f"{i + 1} = {r['method']}"
+                                                                            for i, r in enumerate(these)), ""]
     lines += list(context)
     (out / f"{name}.md").write_text("\n".join(lines))
 

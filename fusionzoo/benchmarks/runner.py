@@ -79,7 +79,7 @@ def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A Markdown table (lines); text columns left-aligned, the others right-aligned."""
-    text = ("method", "kind", "note", "scene", "sensor", "modalities", "protocol", "test")
+    text = ("method", "kind", "note", "scene", "sensor", "modalities", "protocol", "test", "class")
     right = ["---:" if h not in text else "---" for h in headers]
     return ["| " + " | ".join(headers) + " |", "|" + "|".join(right) + "|",
             *("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows)]
