@@ -13,6 +13,13 @@ from fusionzoo.weights import BandMismatchError
 from tests.models.classification.test_mdlrs import train_steps
 
 
+def create(name: str, **kwargs):
+    """CCR-Net with its constructor's own (Houston 2013: HS + 1-band DSM) defaults, not its crop weights'."""
+    defaults = {"num_classes": 15, "modalities": ("hs", "lidar"), "in_channels": (144, 1)}
+    return fusionzoo.create_model(name, **{**defaults, **kwargs})
+
+
+
 def _counts(model: torch.nn.Module) -> tuple[int, int]:
     params = sum(p.numel() for p in model.parameters())
     stats = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
@@ -25,16 +32,16 @@ def _inputs(batch: int = 4, channels=(144, 1), k: int = 7, seed: int = 0) -> dic
 
 
 def test_counts_of_the_authors_script():
-    model = fusionzoo.create_model("ccrnet")
+    model = create("ccrnet")
     assert _counts(model) == (71_231, 1_152)  # families.md B3: 70,079 weights + biases, 1,152 BN gamma/beta
     assert model.l2_weight == 0.1 and model.recon_weight == 0.1 and model.patch_size == 7
-    assert _counts(fusionzoo.create_model("ccrnet", dead_layers=False)) == (67_871, 960)  # 3,360 fewer
+    assert _counts(create("ccrnet", dead_layers=False)) == (67_871, 960)  # 3,360 fewer
 
 
 def test_output_shape_and_patch_sizes():
-    model = fusionzoo.create_model("ccrnet").eval()
+    model = create("ccrnet").eval()
     assert model(**_inputs()).shape == (4, 15)
-    nine = fusionzoo.create_model("ccrnet", patch_size=9, in_channels=(5, 1)).eval()  # 9 -> 5 -> 3: 2 x 288 code
+    nine = create("ccrnet", patch_size=9, in_channels=(5, 1)).eval()  # 9 -> 5 -> 3: 2 x 288 code
     assert nine.encoder.layers[0].in_features == 576 and nine(**_inputs(channels=(5, 1), k=9)).shape == (4, 15)
 
 
@@ -83,7 +90,7 @@ def test_a_few_steps_reduce_the_loss():
 
 
 def test_missing_modality_and_bn_mode():
-    model = fusionzoo.create_model("ccrnet").eval()
+    model = create("ccrnet").eval()
     x = _inputs()
     with torch.no_grad():
         torch.testing.assert_close(model(hs=x["hs"]), model(hs=x["hs"], lidar=torch.zeros(4, 1, 7, 7)))
@@ -92,7 +99,7 @@ def test_missing_modality_and_bn_mode():
         model(**x)
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
     with pytest.raises(ValueError, match="missing"):
-        fusionzoo.create_model("ccrnet", missing="error")(hs=x["hs"])
+        create("ccrnet", missing="error")(hs=x["hs"])
 
 
 def test_errors():

@@ -24,6 +24,18 @@ from fusionzoo.models.classification.mdlrs import (
 )
 from fusionzoo.weights import BandMismatchError
 
+
+def create(name: str, **kwargs):
+    """The architecture with its constructor's own (Houston 2013) defaults, not those of its first weights
+    (``create_model`` starts from the default weights' arguments: the CNN tags are the DFC2018 crop's)."""
+    single = name.endswith("_single")
+    defaults = {"num_classes": 15, "modalities": ("hs",) if single else ("hs", "lidar"),
+                "in_channels": (144,) if single else (144, 21)}
+    if "modalities" in kwargs and "in_channels" not in kwargs:
+        defaults.pop("in_channels")
+    return fusionzoo.create_model(name, **{**defaults, **kwargs})
+
+
 FUSIONS = ("single", "early", "middle", "late", "endec", "cross")
 #: families.md B2: trainable parameters (BatchNorm gamma/beta included), BatchNorm running statistics
 COUNTS = {
@@ -67,7 +79,7 @@ def _inputs(backbone: str, fusion: str, batch: int = 3, k: int = 7, channels=(14
 
 @pytest.mark.parametrize(("backbone", "fusion"), list(COUNTS))
 def test_parameter_and_batchnorm_counts_of_the_scripts(backbone, fusion):
-    model = fusionzoo.create_model(f"mdlrs_{backbone}_{fusion}")
+    model = create(f"mdlrs_{backbone}_{fusion}")
     assert _counts(model) == COUNTS[backbone, fusion]
     assert model.l2_weight == L2[backbone][fusion]
     assert model.patch_size == (None if backbone == "fc" else 7)
@@ -76,7 +88,7 @@ def test_parameter_and_batchnorm_counts_of_the_scripts(backbone, fusion):
 
 @pytest.mark.parametrize(("backbone", "count"), [("fc", 13_743), ("cnn", 32_815)])
 def test_lidar_only_single_is_the_authors_lidar_net(backbone, count):
-    model = fusionzoo.create_model(f"mdlrs_{backbone}_single", modalities=("lidar",), in_channels=(21,))
+    model = create(f"mdlrs_{backbone}_single", modalities=("lidar",), in_channels=(21,))
     assert _counts(model) == (count, 480)
     x = _inputs(backbone, "middle")["lidar"]
     assert model.eval()(lidar=x).shape == (3, 15)
@@ -85,7 +97,7 @@ def test_lidar_only_single_is_the_authors_lidar_net(backbone, count):
 @pytest.mark.parametrize("fusion", FUSIONS)
 @pytest.mark.parametrize("backbone", ["fc", "cnn"])
 def test_output_shape(backbone, fusion):
-    model = fusionzoo.create_model(f"mdlrs_{backbone}_{fusion}").eval()
+    model = create(f"mdlrs_{backbone}_{fusion}").eval()
     with torch.no_grad():
         y = model(**_inputs(backbone, fusion))
     assert y.shape == (3, 15) and y.dtype == torch.float32 and torch.isfinite(y).all()
@@ -93,10 +105,10 @@ def test_output_shape(backbone, fusion):
 
 @pytest.mark.parametrize("k", [3, 9, 11])
 def test_other_odd_patch_sizes_by_global_average_pooling(k):
-    single = fusionzoo.create_model("mdlrs_cnn_single", patch_size=k, in_channels=(4,)).eval()
+    single = create("mdlrs_cnn_single", patch_size=k, in_channels=(4,)).eval()
     assert single(hs=torch.rand(3, 4, k, k)).shape == (3, 15)
     for fusion in ("middle", "late", "cross"):
-        model = fusionzoo.create_model(f"mdlrs_cnn_{fusion}", patch_size=k, in_channels=(4, 3)).eval()
+        model = create(f"mdlrs_cnn_{fusion}", patch_size=k, in_channels=(4, 3)).eval()
         assert model(**_inputs("cnn", fusion, k=k, channels=(4, 3))).shape == (3, 15)
 
 
@@ -109,13 +121,13 @@ def test_maxpool_is_tf_same_padding():
 
 
 def test_endec_cnn_decoders_rebuild_the_patches():
-    model = fusionzoo.create_model("mdlrs_cnn_endec").eval()
+    model = create("mdlrs_cnn_endec").eval()
     x = _inputs("cnn", "endec", batch=2)
     with torch.no_grad():
         rec = model.reconstruct(**x)
     assert rec["hs"].shape == (2, 144, 7, 7) and rec["lidar"].shape == (2, 21, 7, 7)
     assert all(((r > 0) & (r < 1)).all() for r in rec.values())  # sigmoid after the last layer
-    nine = fusionzoo.create_model("mdlrs_cnn_endec", patch_size=9, in_channels=(4, 3)).eval()
+    nine = create("mdlrs_cnn_endec", patch_size=9, in_channels=(4, 3)).eval()
     assert nine.reconstruct(hs=torch.rand(2, 4, 9, 9))["hs"].shape == (2, 4, 9, 9)
 
 
@@ -148,12 +160,12 @@ def test_endec_cml_training_triples_the_batch_with_full_targets():
 
 @pytest.mark.parametrize("arch", ["mdlrs_fc_middle", "mdlrs_fc_cross", "mdlrs_cnn_late", "mdlrs_cnn_endec"])
 def test_a_missing_modality_is_zero_filled(arch):
-    model = fusionzoo.create_model(arch).eval()
+    model = create(arch).eval()
     x = _inputs("cnn" if "_cnn_" in arch else "fc", "middle")
     with torch.no_grad():
         torch.testing.assert_close(model(hs=x["hs"]), model(hs=x["hs"], lidar=torch.zeros_like(x["lidar"])))
         torch.testing.assert_close(model(lidar=x["lidar"]), model(hs=torch.zeros_like(x["hs"]), lidar=x["lidar"]))
-    strict = fusionzoo.create_model(arch, missing="error")
+    strict = create(arch, missing="error")
     with pytest.raises(ValueError, match="modality 'lidar' is missing"):
         strict(hs=x["hs"])
 
@@ -190,7 +202,7 @@ def test_l2_term_is_half_the_squared_weights_times_l2_weight():
     torch.testing.assert_close(losses["l2"], torch.tensor(0.5 * 0.5 * 0.01 * n_weights))
     assert math.isclose(0.5 * 0.5 * 0.01 * n_weights, 27.6)
     # the transposed convolutions of the En-de decoders are weights too
-    endec = fusionzoo.create_model("mdlrs_cnn_endec", in_channels=(3, 2), num_classes=2, l2_weight=1.0)
+    endec = create("mdlrs_cnn_endec", in_channels=(3, 2), num_classes=2, l2_weight=1.0)
     want = sum(0.5 * p.pow(2).sum() for p in endec.parameters() if p.dim() > 1)
     torch.testing.assert_close(endec.training_losses(torch.tensor([0, 1]), hs=torch.rand(2, 3, 7, 7))["l2"], want)
 
@@ -233,13 +245,13 @@ def test_cross_fusion_shares_layer4_and_head_weights_but_not_batchnorm():
 
 
 def test_cross_cnn_batchnorm_count():
-    model = fusionzoo.create_model("mdlrs_cnn_cross", in_channels=(3, 2))
+    model = create("mdlrs_cnn_cross", in_channels=(3, 2))
     assert sum(isinstance(m, BatchNorm2d) for m in model.modules()) == 16
 
 
 def test_tf_initialisation():
     torch.manual_seed(0)
-    model = fusionzoo.create_model("mdlrs_cnn_endec")
+    model = create("mdlrs_cnn_endec")
     w = model.branches[0].layers[0].weight  # 3x3 conv 144 -> 16: fan-in 1296, 20,736 weights
     std = math.sqrt(2 / 1296)
     assert abs(w.std().item() / std - 1) < 0.05
@@ -248,7 +260,7 @@ def test_tf_initialisation():
     t = model.decoders[0][6].weight
     assert t.shape == (16, 144, 3, 3) and abs(t.std().item() / std - 1) < 0.05
     assert all(m.bias.abs().max() == 0 for m in model.modules() if isinstance(m, torch.nn.Conv2d))
-    torch_init = fusionzoo.create_model("mdlrs_fc_middle", init="torch")
+    torch_init = create("mdlrs_fc_middle", init="torch")
     assert torch_init.head.layers[0].bias.abs().max() > 0
 
 
@@ -258,7 +270,7 @@ def test_tf_initialisation():
 ])
 def test_a_few_steps_reduce_the_loss_on_a_separable_problem(arch, kwargs):
     torch.manual_seed(0)
-    model = fusionzoo.create_model(arch, num_classes=2, in_channels=(4, 3), **kwargs)
+    model = create(arch, num_classes=2, in_channels=(4, 3), **kwargs)
     shape = () if "_fc_" in arch else (3, 3)
     y = torch.arange(64) % 2
     sign = (2.0 * y - 1).view(-1, *([1] * (1 + len(shape))))
@@ -271,36 +283,36 @@ def test_early_fusion_concatenates_any_number_of_modalities():
     model = MDLRSEarly(num_classes=4, modalities=("hs", "lidar", "sar"), in_channels=(5, 3, 2)).eval()
     assert model.branches[0].layers[0].in_features == 10
     assert model(hs=torch.rand(2, 5), lidar=torch.rand(2, 3), sar=torch.rand(2, 2)).shape == (2, 4)
-    assert fusionzoo.create_model("mdlrs_cnn_early").branches[0].layers[0].in_channels == 165
+    assert create("mdlrs_cnn_early").branches[0].layers[0].in_channels == 165
 
 
 @pytest.mark.parametrize("fusion", ["middle", "late", "endec", "cross"])
 def test_two_modality_fusions_reject_three(fusion):
     with pytest.raises(ValueError, match="exactly two modalities"):
-        fusionzoo.create_model(f"mdlrs_fc_{fusion}", modalities=("hs", "lidar", "sar"), in_channels=(4, 3, 2))
+        create(f"mdlrs_fc_{fusion}", modalities=("hs", "lidar", "sar"), in_channels=(4, 3, 2))
 
 
 def test_errors():
     with pytest.raises(ValueError, match="one modality"):
-        fusionzoo.create_model("mdlrs_fc_single", modalities=("hs", "lidar"), in_channels=(4, 3))
+        create("mdlrs_fc_single", modalities=("hs", "lidar"), in_channels=(4, 3))
     with pytest.raises(ValueError, match="pixel vectors"):
-        fusionzoo.create_model("mdlrs_fc_middle", patch_size=7)
+        create("mdlrs_fc_middle", patch_size=7)
     with pytest.raises(ValueError, match="odd"):
-        fusionzoo.create_model("mdlrs_cnn_middle", patch_size=8)
+        create("mdlrs_cnn_middle", patch_size=8)
     with pytest.raises(ValueError, match="patch_size 7 or 9"):
-        fusionzoo.create_model("mdlrs_cnn_endec", patch_size=5)
+        create("mdlrs_cnn_endec", patch_size=5)
     with pytest.raises(ValueError, match="init must be"):
-        fusionzoo.create_model("mdlrs_fc_middle", init="xavier")
+        create("mdlrs_fc_middle", init="xavier")
     with pytest.raises(ValueError, match="backbone must be"):
         MDLRSMiddle(backbone="rnn")
     with pytest.raises(TypeError, match="cml_training"):
         MDLRSEnDe(cml_training="yes")
-    cnn = fusionzoo.create_model("mdlrs_cnn_middle", in_channels=(4, 3)).eval()
+    cnn = create("mdlrs_cnn_middle", in_channels=(4, 3)).eval()
     with pytest.raises(ValueError, match="patches"):
         cnn(hs=torch.rand(2, 4), lidar=torch.rand(2, 3))
     with pytest.raises(ValueError, match=r"\(B, C, 7, 7\)"):
         cnn(hs=torch.rand(2, 4, 5, 5), lidar=torch.rand(2, 3, 5, 5))
-    fc = fusionzoo.create_model("mdlrs_fc_middle").eval()
+    fc = create("mdlrs_fc_middle").eval()
     with pytest.raises(BandMismatchError, match="expects 21 lidar channels, got 20"):
         fc(hs=torch.rand(2, 144), lidar=torch.rand(2, 20))
     with pytest.raises(ValueError, match="pixel vectors"):

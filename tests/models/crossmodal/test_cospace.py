@@ -73,7 +73,8 @@ def test_s2fl_graph_runs_and_still_helps(problem):
 
 
 def test_entry_point_defaults():
-    l2, l1 = cospace_l2(), cospace_l1()
+    hs_ms = dict(modalities=("hs", "ms"), in_channels=(144, 8), test_modalities=("ms",))  # not the weights' own
+    l2, l1 = cospace_l2(**hs_ms), cospace_l1(**hs_ms)
     assert (l2.regression, l2.alpha, l2.beta) == ("l2", 0.01, 0.01)
     assert (l1.regression, l1.alpha, l1.beta) == ("l1", 0.1, 0.1)
     for m in (l2, l1):
