@@ -71,8 +71,8 @@ def train(a: argparse.Namespace) -> None:
                 save_file(sd, str(folder / "seed0.safetensors"))
                 kw = {"num_classes": model.num_classes, "modalities": list(model.modalities),
                       "in_channels": [model.in_channels[k] for k in model.modalities],
-                      **({"patch_size": model.patch_size} if model.patch_size else {}), "class_names": list(model.class_names or ()),
-                      "preprocess": model.preprocess, **m["kwargs"]}
+                      **({"patch_size": model.patch_size} if model.patch_size else {}),
+                      "class_names": list(model.class_names or ()), "preprocess": model.preprocess, **m["kwargs"]}
                 (folder / "model_kwargs.json").write_text(json.dumps(kw, indent=1) + "\n")
             res["tests"] = {k: _jsonable(v) for k, v in res["tests"].items()}
             tmp = report.with_suffix(".tmp")
@@ -93,9 +93,7 @@ def record(a: argparse.Namespace) -> None:
             print(f"skip {m['label']}: {len(runs)} seed(s) run, 3 needed", file=sys.stderr)
             continue
         summ = summarize(runs)
-        metrics = {t: {"final_epoch": {k: round(d[k], 6) for k in ("OA", "OA_std", "AA", "AA_std", "kappa",
-                                                                       "kappa_std")} | {"seeds": d["seeds"]}}
-                   for t, d in summ.items()}
+        metrics = final_epoch_metrics(summ)
         baselines[m["label"]] = metrics
         if not m["tag"]:
             continue
@@ -147,26 +145,30 @@ def tables(a: argparse.Namespace) -> None:
     print(f"wrote docs/benchmarks/classification.md ({len(rows)} rows)")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("protocol", choices=list(METHODS))
+def run_main(protocols, out: str, train_fn, record_fn, tables_fn, name: str) -> None:
+    """The command line both training scripts share: ``PROTOCOL [--methods] [--seeds] [--epochs] [--record |
+    --tables]``."""
+    ap = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("protocol", choices=list(protocols))
     ap.add_argument("--root", type=Path, default=Path("../shared/data"))
     ap.add_argument("--methods", nargs="+", help="method labels (shell wildcards); default every one")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--epochs", type=int, default=150)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=Path("runs/classification"))
+    ap.add_argument("--out", type=Path, default=Path(out))
     ap.add_argument("--record", action="store_true", help="write the results and bundled weights from the runs")
-    ap.add_argument("--tables", action="store_true", help="write docs/benchmarks/classification.{md,csv} from the runs")
+    ap.add_argument("--tables", action="store_true", help=f"write docs/benchmarks/{name}.{{md,csv}} from the runs")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    if a.tables:
-        tables(a)
-    elif a.record:
-        record(a)
-    else:
-        train(a)
+    (tables_fn if a.tables else record_fn if a.record else train_fn)(a)
+
+
+def final_epoch_metrics(summ: dict) -> dict:
+    """``{test: {"final_epoch": {OA, OA_std, AA, AA_std, kappa, kappa_std, seeds}}}`` of :func:`summarize`'s output."""
+    return {t: {"final_epoch": {k: round(d[k], 6) for k in ("OA", "OA_std", "AA", "AA_std", "kappa", "kappa_std")}
+                | {"seeds": d["seeds"]}} for t, d in summ.items()}
 
 
 if __name__ == "__main__":
-    main()
+    run_main(METHODS, "runs/classification", train, record, tables, "classification")

@@ -26,7 +26,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_classification import PUBLISHED, ROOT, _jsonable, _sha256, slug  # noqa: E402
+from train_classification import (PUBLISHED, ROOT, _jsonable, _sha256, final_epoch_metrics, run_main,  # noqa: E402
+                                  slug)
 
 from fusionzoo.benchmarks.classification import summarize  # noqa: E402
 from fusionzoo.benchmarks.crossmodal import CROSSMODAL_METHODS, CROSSMODAL_PROTOCOLS, load_crossmodal  # noqa: E402
@@ -82,9 +83,7 @@ def record(a: argparse.Namespace) -> None:
             print(f"skip {m['label']}: {len(runs)} seed(s) run, 3 needed", file=sys.stderr)
             continue
         summ = summarize(runs)
-        metrics = {t: {"final_epoch": {k: round(d[k], 6) for k in ("OA", "OA_std", "AA", "AA_std", "kappa",
-                                                                       "kappa_std")} | {"seeds": d["seeds"]}}
-                   for t, d in summ.items()}
+        metrics = final_epoch_metrics(summ)
         baselines[m["label"]] = metrics
         if m.get("tag"):
             tagged.append((m, folder, runs, summ, metrics))
@@ -123,26 +122,5 @@ def tables(a: argparse.Namespace) -> None:
     print(f"wrote docs/benchmarks/crossmodal.md ({len(rows)} rows)")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("protocol", choices=list(CROSSMODAL_PROTOCOLS))
-    ap.add_argument("--root", type=Path, default=Path("../shared/data"))
-    ap.add_argument("--methods", nargs="+", help="method labels (shell wildcards); default every one")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    ap.add_argument("--epochs", type=int, default=150)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=Path("runs/crossmodal"))
-    ap.add_argument("--record", action="store_true", help="write the results and bundled weights from the runs")
-    ap.add_argument("--tables", action="store_true", help="write docs/benchmarks/crossmodal.{md,csv} from the runs")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    if a.tables:
-        tables(a)
-    elif a.record:
-        record(a)
-    else:
-        train(a)
-
-
 if __name__ == "__main__":
-    main()
+    run_main(CROSSMODAL_PROTOCOLS, "runs/crossmodal", train, record, tables, "crossmodal")
