@@ -109,7 +109,7 @@ def record(a: argparse.Namespace) -> None:
 def tables(a: argparse.Namespace) -> None:
     from fusionzoo.benchmarks.classification import summary_rows, write_tables
 
-    rows, notes = [], {}
+    rows, notes, classes = [], {}, {}
     for proto in CROSSMODAL_PROTOCOLS:
         for m in CROSSMODAL_METHODS:
             runs = [json.loads(p.read_text()) for p in sorted((a.out / proto / slug(m["label"])).glob("seed*.json"))]
@@ -117,8 +117,14 @@ def tables(a: argparse.Namespace) -> None:
                 continue
             rows += summary_rows(proto, m["label"], "test modality only" if m.get("baseline") else
                                  "trained with HS + it", runs)
+        try:
+            data = load_crossmodal(proto, a.root)
+        except Exception:  # noqa: BLE001 - notes are optional
+            continue
+        notes.update({f"{proto}:{t}": n for t, n in data.notes.items()})
+        classes[proto] = data.classes
     write_tables(rows, ROOT / "docs" / "benchmarks", notes, source="`scripts/train_crossmodal.py --tables`",
-                 name="crossmodal", title="Crossmodal learning benchmark", context=())
+                 name="crossmodal", title="Crossmodal learning benchmark", context=(), classes=classes)
     print(f"wrote docs/benchmarks/crossmodal.md ({len(rows)} rows)")
 
 
