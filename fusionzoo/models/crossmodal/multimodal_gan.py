@@ -167,7 +167,8 @@ URL = "https://doi.org/10.1109/TGRS.2020.3020823"
 
 default_cfgs = {
     "multimodal_gan": ArchConfig(
-        task="crossmodal", inputs=("lidar",), paper=PAPER, url=URL, card="multimodal_gan.md", weights=available_weights("multimodal_gan", ("houston2013", "houston2018crop"), task="crossmodal"),
+        task="crossmodal", inputs=("lidar",), paper=PAPER, url=URL, card="multimodal_gan.md",
+        weights=available_weights("multimodal_gan", ("houston2013", "houston2018crop"), task="crossmodal"),
         summary="Multimodal GAN (our design from the title): a generator fills in the HS code from the LiDAR (or MS) "
                 "code against a gradient-reversed discriminator; MDL-RS FC encoders and middle-fusion head; "
                 "trained with HS + LiDAR, used with LiDAR only; 110,336 parameters on Houston 2013"),

@@ -299,7 +299,8 @@ URL = "https://doi.org/10.1016/j.isprsjprs.2020.06.014"
 
 default_cfgs = {
     "xmodalnet": ArchConfig(
-        task="crossmodal", inputs=("lidar",), paper=PAPER, url=URL, card="xmodalnet.md", weights=available_weights("xmodalnet", ("houston2013", "houston2018crop"), task="crossmodal"),
+        task="crossmodal", inputs=("lidar",), paper=PAPER, url=URL, card="xmodalnet.md",
+        weights=available_weights("xmodalnet", ("houston2013", "houston2018crop"), task="crossmodal"),
         summary="X-ModalNet (our reading of the abstract): MDL-RS FC branches into a shared space, self-adversarial "
                 "FGSM, mutual learning, label propagation on a k-NN graph of top features; trained with HS + LiDAR "
                 "(or MS / SAR), used with LiDAR only; 35,071 parameters on Houston 2013"),
