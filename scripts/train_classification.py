@@ -64,20 +64,28 @@ def train(a: argparse.Namespace) -> None:
             model, res = run_method(m["arch"], data, model_kwargs=m["kwargs"], seed=seed, epochs=a.epochs)
             summary = {k: (round(v["OA"], 4), round(v["kappa"], 4)) for k, v in res["tests"].items()}
             print(f"{a.protocol} {m['label']} seed {seed}: {summary} ({time.perf_counter() - t0:.0f} s)", flush=True)
-            if seed == 0:
-                from safetensors.torch import save_file
+            save_run(model, res, m, seed, folder)
 
-                sd = {k: v.contiguous() for k, v in model.state_dict().items()}
-                save_file(sd, str(folder / "seed0.safetensors"))
-                kw = {"num_classes": model.num_classes, "modalities": list(model.modalities),
-                      "in_channels": [model.in_channels[k] for k in model.modalities],
-                      **({"patch_size": model.patch_size} if model.patch_size else {}),
-                      "class_names": list(model.class_names or ()), "preprocess": model.preprocess, **m["kwargs"]}
-                (folder / "model_kwargs.json").write_text(json.dumps(kw, indent=1) + "\n")
-            res["tests"] = {k: _jsonable(v) for k, v in res["tests"].items()}
-            tmp = report.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"method": m["label"], "arch": m["arch"], "seed": seed, **res}, indent=1))
-            os.replace(tmp, report)
+
+def save_run(model, res: dict, method: dict, seed: int, folder: Path) -> None:
+    """Write ``seed<k>.json`` (atomically: it marks the run done) and, for seed 0, the weights and the constructor
+    arguments that rebuild the model."""
+    if seed == 0:
+        from safetensors.torch import save_file
+
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "seed0.safetensors"))
+        kw = {"num_classes": model.num_classes, "modalities": list(model.modalities),
+              "in_channels": [model.in_channels[k] for k in model.modalities],
+              **({"patch_size": model.patch_size} if model.patch_size else {}),
+              "class_names": list(model.class_names or ()), "preprocess": model.preprocess,
+              **({"test_modalities": list(model.test_modalities)} if hasattr(model, "test_modalities") else {}),
+              **method.get("kwargs", {})}
+        (folder / "model_kwargs.json").write_text(json.dumps(kw, indent=1) + "\n")
+    res["tests"] = {k: _jsonable(v) for k, v in res["tests"].items()}
+    report = folder / f"seed{seed}.json"
+    tmp = report.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"method": method["label"], "arch": method["arch"], "seed": seed, **res}, indent=1))
+    os.replace(tmp, report)
 
 
 def _sha256(path: Path) -> str:

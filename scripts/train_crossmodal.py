@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import os
 import shutil
 import sys
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_classification import (PUBLISHED, ROOT, _jsonable, _sha256, final_epoch_metrics, run_main,  # noqa: E402
+from train_classification import (PUBLISHED, ROOT, _sha256, final_epoch_metrics, run_main, save_run,  # noqa: E402
                                   slug)
 
 from fusionzoo.benchmarks.classification import summarize  # noqa: E402
@@ -56,20 +55,7 @@ def train(a: argparse.Namespace) -> None:
             model, res = run_crossmodal_method(m, data, seed=seed, epochs=a.epochs)
             summary = {k: (round(v["OA"], 4), round(v["kappa"], 4)) for k, v in res["tests"].items()}
             print(f"{a.protocol} {m['label']} seed {seed}: {summary} ({time.perf_counter() - t0:.0f} s)", flush=True)
-            if seed == 0:
-                from safetensors.torch import save_file
-
-                save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "seed0.safetensors"))
-                kw = {"num_classes": model.num_classes, "modalities": list(model.modalities),
-                      "in_channels": [model.in_channels[k] for k in model.modalities],
-                      "class_names": list(model.class_names or ()), "preprocess": model.preprocess,
-                      **({"test_modalities": list(model.test_modalities)} if hasattr(model, "test_modalities")
-                         else {}), **m.get("kwargs", {})}
-                (folder / "model_kwargs.json").write_text(json.dumps(kw, indent=1) + "\n")
-            res["tests"] = {k: _jsonable(v) for k, v in res["tests"].items()}
-            tmp = report.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"method": m["label"], "arch": m["arch"], "seed": seed, **res}, indent=1))
-            os.replace(tmp, report)
+            save_run(model, res, m, seed, folder)
 
 
 def record(a: argparse.Namespace) -> None:

@@ -18,8 +18,6 @@ import torch
 
 import fusionzoo
 from fusionzoo.models.classification import ClassificationModel
-from fusionzoo.models.classification.classical import FittedPixelClassifier
-from fusionzoo.models.crossmodal.subspace import SubspaceCrossmodalModel
 from fusionzoo.registry import get_arch, list_archs, split_name
 from fusionzoo.tasks import get_task
 from fusionzoo.weights import validate_weights_metadata
@@ -33,8 +31,8 @@ SIZE = {True: 16, False: 8}
 #: bands of a secondary modality when the model does not say (``<modality>_bands``)
 OTHER_BANDS = {"pan": 1, "ms": 3}
 #: constructor arguments that keep iterative methods quick on tiny inputs (used where the constructor has them)
-QUICK = {"iterations": 2, "iters": 2, "max_iter": 2, "outer_iters": 1, "cg_iters": 3, "core_iters": 3, "cpd_iters": 3, "rank": 4,
-         "vca_runs": 1}
+QUICK = {"iterations": 2, "iters": 2, "max_iter": 2, "outer_iters": 1, "cg_iters": 3, "core_iters": 3, "cpd_iters": 3,
+         "rank": 4, "vca_runs": 1}
 
 
 def _quick(arch: str) -> dict:
@@ -136,19 +134,15 @@ def test_builds_and_keeps_its_task_contract(name):
     model = _build(name)
     if tag is not None:
         assert model.pretrained_cfg.tag == tag
-    if isinstance(model, FittedPixelClassifier):
-        # a classifier fitted on training pixels (SVM, random forest): its state is buffers, filled by fit
-        if not model.is_fitted:
-            g = torch.Generator().manual_seed(0)
-            model.fit(torch.rand(30, sum(model.in_channels.values()), generator=g),
-                      torch.arange(30) % model.num_classes)
-    elif isinstance(model, SubspaceCrossmodalModel):
-        # a shallow crossmodal method: fitted on both modalities (and an unlabelled pool), used with its test ones
+    if hasattr(model, "is_fitted"):
+        # fitted on training pixels (SVM, random forest, the shallow crossmodal methods): state in buffers, filled by
+        # fit on every training modality (and an unlabelled pool of the test ones, which LeMA needs)
         if not model.is_fitted:
             g = torch.Generator().manual_seed(0)
             data = {m: torch.rand(30, c, generator=g) for m, c in model.in_channels.items()}
-            pool = {m: torch.rand(30, model.in_channels[m], generator=g) for m in model.inputs}
-            model.fit(data, torch.arange(30) % model.num_classes, unlabelled=pool)
+            extra = {"unlabelled": {m: torch.rand(30, model.in_channels[m], generator=g) for m in model.inputs}} \
+                if "unlabelled" in inspect.signature(model.fit).parameters else {}
+            model.fit(data, torch.arange(30) % model.num_classes, **extra)
     elif not cfg.fitted:  # a fitted method may create its parameters on the first input
         assert cfg.classical == (sum(p.numel() for p in model.parameters()) == 0)
     if cfg.fitted:

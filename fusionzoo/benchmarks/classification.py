@@ -81,9 +81,15 @@ HOUSTON2013_HOLDOUT = {"block": 32, "test_fraction": 0.25, "seed": 0}
 #: the steps that turn the contest's rasters into the authors' pixel sets: the HS cube by one global min-max
 #: (the sets' value step is exactly 1/65413: a range of 65,413 DN; the minimum is taken as 0, which the staged
 #: data cannot confirm), the DSM into the 21 morphological-profile features (families.md B4)
-HOUSTON2013_PREPROCESS = {"hs": [{"op": "minmax", "min": 0.0, "max": 65413.0}],
-                          "lidar": [{"op": "morphological_profile", "sizes": list(range(3, 22, 2)),
-                                     "stretch": [10.31, 28.334], "include_original": True}]}
+def _h13_preprocess() -> dict[str, list]:
+    from ..features.profiles import DEFAULT_SIZES, HOUSTON2013_DSM_STRETCH
+
+    return {"hs": [{"op": "minmax", "min": 0.0, "max": 65413.0}],
+            "lidar": [{"op": "morphological_profile", "sizes": list(DEFAULT_SIZES),
+                       "stretch": list(HOUSTON2013_DSM_STRETCH), "include_original": True}]}
+
+
+HOUSTON2013_PREPROCESS = _h13_preprocess()
 
 
 def _houston2013(root: Path, mode: str, patch_size: int) -> ProtocolData:
@@ -298,11 +304,15 @@ METHODS: dict[str, list[dict[str, Any]]] = {
         dict(label="svm_rbf (HS + RGB)", arch="svm_rbf", modalities=_HM),
     ],
 }
+_NAMES = {"hs": "HS", "lidar": "LiDAR", "ms": "RGB"}
 for _ms in METHODS.values():
     for _m in _ms:
         _m.setdefault("kwargs", {})
         _m.setdefault("mode", "pixel")
         _m.setdefault("tag", None)
+        if len(_m["modalities"]) > 1 and _m["tag"]:  # a fusion tag: the single-modality nets of its family and mode
+            _fam = "cnn" if _m["mode"] == "patch" else "fc"
+            _m.setdefault("against", [f"mdlrs_{_fam}_single ({_NAMES[k]})" for k in _m["modalities"]])
 
 
 def summary_rows(protocol: str, label: str, modalities: str, runs: Sequence[Mapping[str, Any]]

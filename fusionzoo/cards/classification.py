@@ -11,7 +11,6 @@ from ..weights import Weights
 
 __all__ = ["weights_section", "heldout_table", "counterparts"]
 
-_NAMES = {"hs": "HS", "lidar": "LiDAR", "ms": "RGB", "sar": "SAR"}
 _TESTS = {"classification": {
     "heldout_blocks": "held-out blocks, every modality (MML)",
     "official_test": "official test, the other modalities zero-filled (CML), BatchNorm in eval mode",
@@ -38,17 +37,19 @@ def _scores(metrics: dict, test: str) -> dict | None:
 
 
 def counterparts(arch: str, w: Weights) -> list[str]:
-    """The baseline labels a tag is compared with: a fusion tag's single-modality networks of the same family; a
-    crossmodal tag's classifier of the same kind trained on the test modality alone."""
+    """The baseline labels a tag is compared with, as its protocol's method list states them (``"against"``): a
+    fusion tag's single-modality networks of the same family; a crossmodal tag's classifier of the same kind
+    trained on the test modality alone."""
     if w.model_kwargs.get("test_modalities"):
-        from ..benchmarks.crossmodal import CROSSMODAL_METHODS
+        from ..benchmarks.crossmodal import CROSSMODAL_METHODS as methods
+    else:
+        from ..benchmarks.classification import METHODS
 
-        return [m["against"] for m in CROSSMODAL_METHODS if m["arch"] == arch and "against" in m]
-    mods = w.model_kwargs.get("modalities", ())
-    if len(mods) < 2:
-        return []
-    fam = "cnn" if arch.startswith("mdlrs_cnn") or arch == "ccrnet" else "fc"
-    return [f"mdlrs_{fam}_single ({_NAMES[m]})" for m in mods]
+        methods = METHODS.get(w.protocol.get("name", ""), [])
+    for m in methods:
+        if m["arch"] == arch and (m.get("tag") is True or m.get("tag") == w.tag) and "against" in m:
+            return list(m["against"]) if isinstance(m["against"], list) else [m["against"]]
+    return []
 
 
 def _verdicts(name: str, arch: str, w: Weights) -> list[str]:

@@ -69,7 +69,8 @@ def _batches(n: int, batch_size: int, progress: bool):
 def predict_class_map(model: torch.nn.Module, rasters: Mapping[str, np.ndarray], *, mask: np.ndarray | None = None,
                       batch_size: int = 8192, device: str | torch.device = "cpu", prepared: bool = False,
                       progress: bool = True, return_scores: bool = False) -> Any:
-    """Class indices (H, W) int16 (``-1`` outside ``mask``) of every pixel of the co-registered ``rasters``.
+    """Class indices (H, W) int16 (``-1`` outside ``mask`` and where an input is NaN / infinite, i.e. nodata) of
+    every pixel of the co-registered ``rasters``.
 
     ``rasters``: modality -> (C, H, W) array as read from files (``prepared=True``: already the model's input
     scale and features); the model's other declared modalities are zero-filled (CML).  ``mask`` (H, W) bool:
@@ -92,12 +93,18 @@ def predict_class_map(model: torch.nn.Module, rasters: Mapping[str, np.ndarray],
         arrs = model.prepare(arrs)
     H, W = _grid(arrs)
     if mask is None:
-        rows, cols = np.divmod(np.arange(H * W), W)
+        mask = np.ones((H, W), bool)
     else:
         mask = np.asarray(mask, bool)
         if mask.shape != (H, W):
             raise ValueError(f"mask must be {H} x {W} like the rasters, got {mask.shape}")
-        rows, cols = np.nonzero(mask)
+    # nodata (NaN / inf) pixels stay unclassified; as neighbours of patch models they read as 0
+    for name, a in list(arrs.items()):
+        bad = ~np.isfinite(a)
+        if bad.any():
+            mask = mask & ~bad.any(0)
+            arrs[name] = np.where(bad, 0.0, a).astype(np.float32)
+    rows, cols = np.nonzero(mask)
     k = model.patch_size
     views = {}
     for name, a in arrs.items():

@@ -118,6 +118,13 @@ class ClassificationTask(Task):
         colors = [c.get("color") for c in w.classes] if w and w.classes else None
         write_class_map(out, cmap, names, colors if colors and all(colors) else None,
                         crs=(ref or metas[next(iter(given))])["crs"], transform=transform)
+        skipped = int(((cmap < 0) & (mask if mask is not None else True)).sum())
+        if skipped == cmap.size:
+            out.unlink(missing_ok=True)
+            out.with_suffix(".png").unlink(missing_ok=True)
+            raise TaskError("every pixel is nodata (NaN or infinite) in some input; nothing was classified")
+        if skipped:
+            print(f"  {skipped} pixels with NaN / infinite inputs (nodata) left unclassified (0)", file=sys.stderr)
         counts = np.bincount(cmap[cmap >= 0].ravel(), minlength=len(names))
         trained = "" if tuple(model.inputs) == tuple(model.modalities) else \
             f" (trained with {', '.join(model.modalities)}, used with {', '.join(model.inputs)})"

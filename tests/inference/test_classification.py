@@ -125,3 +125,14 @@ def test_out_of_range_classes_are_refused(tmp_path):
     with pytest.raises(ValueError, match="class indices must lie in 0..1"):
         write_class_map(tmp_path / "m.tif", np.array([[2]]), ["a", "b"])
     assert not list(tmp_path.iterdir())
+
+
+def test_nodata_pixels_stay_unclassified_and_do_not_spoil_their_neighbours():
+    centres, raster, labels = _scene()
+    raster[:, 3, 4] = np.nan
+    for patch in (None, 3):
+        out = predict_class_map(Nearest(centres, patch), {"hs": raster}, prepared=True, progress=False)
+        assert out[3, 4] == -1
+        keep = np.ones(labels.shape, bool)
+        keep[3, 4] = False
+        np.testing.assert_array_equal(out[keep], labels[keep])
