@@ -152,6 +152,7 @@ def _from_bytes(raw: bytes, dtype: torch.dtype, big_endian: bool = False) -> tor
 
 
 def _read_zip(path: Path) -> Any:
+    archive_size = path.stat().st_size
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
         pkl = [n for n in names if n.endswith("data.pkl") and n.count("/") == 1]
@@ -169,6 +170,11 @@ def _read_zip(path: Path) -> Any:
                 member = f"{prefix}/data/{key}"
                 if member not in names:
                     raise pickle.UnpicklingError(f"{path}: storage {key} is missing from the archive")
+                info = z.getinfo(member)
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size > archive_size:
+                    raise pickle.UnpicklingError(f"{path}: storage {key} declares {info.file_size:,} bytes in a "
+                                                 f"{archive_size:,}-byte archive (torch stores tensors "
+                                                 f"uncompressed): it is not a torch checkpoint")
                 cache[key] = _from_bytes(z.read(member), _storage_dtype(pid), big)
             return cache[key]
 
@@ -178,9 +184,18 @@ def _read_zip(path: Path) -> Any:
 _LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 
+def _check_storage_size(path: Path, key: str, numel: int, dtype: torch.dtype, available: int) -> None:
+    """Refuse, before allocating it, a storage that the file cannot hold (a truncated or crafted file)."""
+    size = int(numel) * torch.empty((), dtype=dtype).element_size()
+    if numel < 0 or size > available:
+        raise pickle.UnpicklingError(f"{path}: storage {key} declares {numel} elements ({size:,} bytes), more than "
+                                     f"the {available:,} bytes of the file: it is truncated or not a checkpoint")
+
+
 def _read_legacy(path: Path) -> Any:
     """The pre-1.6 torch format: pickles of magic, protocol, system info, the object, the storage keys, then
     each storage as an int64 element count followed by its raw bytes."""
+    file_size = path.stat().st_size
     with open(path, "rb") as f:
         if _RestrictedUnpickler(f, None).load() != _LEGACY_MAGIC:
             raise ValueError(f"{path}: neither a torch zip checkpoint nor a legacy torch file")
@@ -197,6 +212,7 @@ def _read_legacy(path: Path) -> Any:
             dtype = _storage_dtype(pid)
             key = str(key)
             if key not in buffers:
+                _check_storage_size(path, key, int(numel), dtype, file_size)
                 roots[key] = (dtype, int(numel))
                 buffers[key] = torch.zeros(int(numel), dtype=dtype)
             if view is not None:

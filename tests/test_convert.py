@@ -266,3 +266,49 @@ def test_converted_qb_models_on_real_scene(converted, exp_scores):
         assert (score["SAM"], score["ERGAS"]) == pytest.approx(QB_SCORES[arch], abs=2e-3), (arch, score)
         if arch == "pannet":
             assert score["SAM"] < exp["SAM"] and score["ERGAS"] < exp["ERGAS"]
+
+
+class _Storage:
+    """A marker the test pickler writes as a persistent storage record declaring ``numel`` elements."""
+
+    def __init__(self, numel: int) -> None:
+        self.numel = numel
+
+
+def _crafted_legacy(path, numel: int) -> None:
+    import io
+
+    class P(pickle.Pickler):
+        def persistent_id(self, obj):
+            if isinstance(obj, _Storage):
+                return ("storage", torch.FloatStorage, "0", "cpu", obj.numel, None)
+            return None
+
+    buf = io.BytesIO()
+    for head in (0x1950A86A20F9469CFC6C, 1001, {"little_endian": True}):
+        pickle.dump(head, buf, protocol=2)
+    P(buf, protocol=2).dump({"w": _Storage(numel)})
+    pickle.dump(["0"], buf, protocol=2)
+    path.write_bytes(buf.getvalue())
+
+
+def test_restricted_reader_refuses_storages_larger_than_the_file(tmp_path):
+    path = tmp_path / "tiny.pth"
+    _crafted_legacy(path, 500_000_000)  # 2 GB declared by a file of a few hundred bytes
+    assert path.stat().st_size < 1000
+    with pytest.raises(pickle.UnpicklingError, match=r"storage 0 declares 500000000 elements \(2,000,000,000 "
+                                                     r"bytes\), more than the \d+ bytes of the file"):
+        read_checkpoint_restricted(path)
+
+
+def test_restricted_reader_refuses_compressed_zip_members(tmp_path):
+    import zipfile
+
+    path = tmp_path / "ckpt.pth"
+    torch.save({"w": torch.zeros(1000)}, path)
+    repacked = tmp_path / "deflated.pth"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(repacked, "w", zipfile.ZIP_DEFLATED) as dst:
+        for n in src.namelist():
+            dst.writestr(n, src.read(n))
+    with pytest.raises(pickle.UnpicklingError, match="torch stores tensors uncompressed"):
+        read_checkpoint_restricted(repacked)

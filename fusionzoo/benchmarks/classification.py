@@ -32,7 +32,7 @@ import torch
 
 from ..metrics.classification import classification_report
 from ..registry import create_model
-from .runner import md_table, write_csv
+from .runner import md_table, write_csv, write_text_atomic
 
 __all__ = ["PROTOCOLS", "ProtocolData", "load_protocol", "train_network", "fit_classifier", "evaluate",
            "run_method", "summarize", "run_classification_benchmark", "add_arguments", "run_cli", "DESCRIPTION"]
@@ -410,7 +410,7 @@ def write_tables(rows: Sequence[Mapping[str, Any]], out: Path, notes: Mapping[st
                 lines += md_table(head, body) + ["", "Columns: " + "; ".join(f"{i + 1} = {r['method']}"
                                                                             for i, r in enumerate(these)), ""]
     lines += list(context)
-    (out / f"{name}.md").write_text("\n".join(lines))
+    write_text_atomic(out / f"{name}.md", "\n".join(lines))
 
 
 def add_arguments(parser) -> None:

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from ..registry import create_model, get_arch
-from .runner import benchmark_methods, fmt, md_table, short_error, write_csv
+from .runner import benchmark_methods, fmt, md_table, short_error, write_csv, write_text_atomic
 
 __all__ = ["SCENES", "METRICS", "load_benchmark_scene", "score", "run_hs_ms_benchmark", "write_tables",
            "add_arguments", "run_cli", "DESCRIPTION"]
@@ -170,7 +170,7 @@ def write_tables(result: dict[str, Any], out_dir: str | os.PathLike) -> list[Pat
         if left:
             lines += ["", "Not scored: " + "; ".join(f"`{r['method']}` ({r['note']})" for r in left) + "."]
         lines.append("")
-    (out / "hs_ms_fusion.md").write_text("\n".join(lines))
+    write_text_atomic(out / "hs_ms_fusion.md", "\n".join(lines))
     return [out / "hs_ms_fusion.md", out / "hs_ms_fusion.csv"]
 
 

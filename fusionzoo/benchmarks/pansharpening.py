@@ -37,7 +37,7 @@ from ..datasets.pansharpening.scenes import PUBLIC_SCENES, Scene, load_scene
 from ..metrics import HIGHER_IS_BETTER
 from ..registry import create_model, get_arch
 from ..cards import replace_block
-from .runner import benchmark_methods, fmt, md_table, short_error, sync, write_csv
+from .runner import benchmark_methods, fmt, md_table, short_error, sync, write_csv, write_text_atomic
 
 __all__ = ["fuse_scene", "evaluate_reduced", "evaluate_full", "REDUCED_METRICS", "FULL_METRICS", "BenchmarkResult", "build_method",
            "reduced_scores", "full_scores", "upsample_ms", "crop_full_resolution", "run_pansharpening_benchmark",
@@ -170,6 +170,8 @@ class BenchmarkResult:
     reduced: list[dict[str, Any]] = field(default_factory=list)
     full: list[dict[str, Any]] = field(default_factory=list)
     skipped_scenes: list[tuple[str, str]] = field(default_factory=list)
+    #: scenes that could not be read or run (name, reason): the run goes on without them and says so
+    failed_scenes: list[tuple[str, str]] = field(default_factory=list)
     scene_notes: dict[str, str] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -233,10 +235,15 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
     cache: dict[str, Any] = {}
     t_start = time.perf_counter()
     for scene in scene_list:
-        if "reduced" in protocols:
-            _reduced_rows(scene, names, cache, device, res, say)
-        if "full" in protocols:
-            _full_rows(scene, names, cache, device, max_full_size, res, say)
+        try:
+            if "reduced" in protocols:
+                _reduced_rows(scene, names, cache, device, res, say)
+            if "full" in protocols:
+                _full_rows(scene, names, cache, device, max_full_size, res, say)
+        except Exception as e:  # noqa: BLE001 - one bad scene must not lose the others' results
+            _fail(res, scene.name, e, say)
+            for rows in (res.reduced, res.full):  # a half-done scene is left out entirely
+                rows[:] = [r for r in rows if r["scene"] != scene.name]
     res.settings["total_seconds"] = time.perf_counter() - t_start
     say(f"done in {res.settings['total_seconds']:.0f} s")
     return res
@@ -246,20 +253,35 @@ def run_pansharpening_benchmark(scenes: Iterable[str | Scene] | None = None, mod
 def _load_scenes(scenes, root, res: BenchmarkResult, say) -> list[Scene]:
     """The scenes to run (names read from ``root``; by default the catalogue, missing files listed as skipped)."""
     out: list[Scene] = []
-    for s in (list(PUBLIC_SCENES) if scenes is None else scenes):
+    wanted = list(PUBLIC_SCENES) if scenes is None else list(scenes)
+    unknown = [s for s in wanted if not isinstance(s, Scene) and s not in PUBLIC_SCENES]
+    if unknown:  # a typo is a usage error, found before any work
+        raise KeyError(f"unknown scene(s) {', '.join(map(repr, unknown))}; known: {', '.join(PUBLIC_SCENES)}")
+    for s in wanted:
         if isinstance(s, Scene):
             out.append(s)
             continue
         try:
             out.append(load_scene(s, root))
         except FileNotFoundError as e:
-            if scenes is not None:
-                raise
-            res.skipped_scenes.append((s, f"files not found under {root}"))
-            say(f"skip {s}: {e}")
+            if scenes is not None:  # asked for by name: a failure, not a quiet skip
+                _fail(res, s, e, say)
+            else:
+                res.skipped_scenes.append((s, f"files not found under {root}"))
+                say(f"skip {s}: {e}")
+        except Exception as e:  # noqa: BLE001 - an unreadable scene is reported, the others still run
+            _fail(res, s, e, say)
         if s in PUBLIC_SCENES and PUBLIC_SCENES[s].note:
             res.scene_notes[s] = PUBLIC_SCENES[s].note
     return out
+
+
+def _fail(res: BenchmarkResult, name: str, e: BaseException, say) -> None:
+    from ..cli.errors import one_line
+
+    why = one_line(e)
+    res.failed_scenes.append((name, why))
+    say(f"FAILED {name}: {why} (the other scenes go on)")
 
 
 def _base_row(scene: Scene) -> dict[str, Any]:
@@ -367,6 +389,8 @@ def _markdown(res: BenchmarkResult, rows: list[dict[str, Any]], metrics: Sequenc
         out.append("")
     if res.skipped_scenes:
         out += ["## Scenes not scored", ""] + [f"- {n}: {why}" for n, why in res.skipped_scenes] + [""]
+    if res.failed_scenes:
+        out += ["## Scenes that failed", ""] + [f"- {n}: {why}" for n, why in res.failed_scenes] + [""]
     return "\n".join(out)
 
 
@@ -399,7 +423,7 @@ def write_benchmark_tables(res: BenchmarkResult, out_dir: str | os.PathLike) -> 
             continue
         csv_p, md_p = out / f"pansharpening_{key}.csv", out / f"pansharpening_{key}.md"
         write_csv(rows, columns, csv_p)
-        md_p.write_text(_markdown(res, rows, metrics, title, intro, sort_key) + "\n")
+        write_text_atomic(md_p, _markdown(res, rows, metrics, title, intro, sort_key) + "\n")
         written += [md_p, csv_p]
     if update_readme_comparison(res, out / "README.md"):
         written.append(out / "README.md")
@@ -485,7 +509,7 @@ def update_readme_comparison(res: BenchmarkResult, readme: str | os.PathLike) ->
         return False
     new = replace_block(text, README_START, README_END, published_comparison(res), path)
     if new != text:
-        path.write_text(new)
+        write_text_atomic(path, new)
         return True
     return False
 
@@ -574,7 +598,7 @@ def write_speed_table(result: dict[str, Any], path: str | os.PathLike) -> Path:
         lines += ["", "Not timed: " + "; ".join(notes) + "."]
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text("\n".join(lines) + "\n")
+    write_text_atomic(p, "\n".join(lines) + "\n")
     return p
 
 
@@ -658,4 +682,10 @@ def run_cli(args) -> int:
                                       max_full_size=args.max_full_size or None, log=log)
     for path in write_benchmark_tables(res, out):
         print(f"wrote {path}")
+    for name, why in res.failed_scenes:
+        print(f"fusionzoo: error: scene {name} failed: {why}", file=sys.stderr)
+    if res.failed_scenes:
+        print(f"fusionzoo: error: {len(res.failed_scenes)} scene(s) failed; the tables hold the others",
+              file=sys.stderr)
+        return 1
     return 0

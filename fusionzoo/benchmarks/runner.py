@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import csv
 import fnmatch
+import io
 import math
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -16,7 +19,8 @@ import torch
 
 from ..registry import get_arch, list_models
 
-__all__ = ["benchmark_methods", "run_benchmark", "fmt", "write_csv", "md_table", "short_error", "sync"]
+__all__ = ["benchmark_methods", "run_benchmark", "fmt", "write_csv", "write_text_atomic", "md_table", "short_error",
+           "sync"]
 
 
 def benchmark_methods(task: str, models: Sequence[str] | None = None) -> list[str]:
@@ -68,13 +72,34 @@ def fmt(v: Any, digits: int = 4) -> str:
     return str(v)
 
 
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename: ``path`` is either
+    the complete new file or the old one (a full disk never leaves a table cut mid-row)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; tables get the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str], path: Path) -> None:
-    """Rows (dicts) as CSV with the given columns, floats with 6 decimals."""
-    with open(path, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([fmt(r.get(c), 6) if isinstance(r.get(c), float) else r.get(c, "") for c in columns])
+    """Rows (dicts) as CSV with the given columns, floats with 6 decimals (written atomically)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([fmt(r.get(c), 6) if isinstance(r.get(c), float) else r.get(c, "") for c in columns])
+    write_text_atomic(path, buf.getvalue())
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -8,12 +8,15 @@ benchmark rely on this contract alone.
 
 from __future__ import annotations
 
+import logging
 from typing import Sequence
 
 import torch
 from torch import nn
 
 from ...weights import BandMismatchError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["PansharpeningModel", "check_pansharpening_inputs", "select_layers", "FIRST_LAST_CONV_BANDS"]
 
@@ -33,6 +36,16 @@ def select_layers(state_dict: dict[str, torch.Tensor], layers: Sequence[str]) ->
     return out
 
 
+def _check_finite(t: torch.Tensor, name: str) -> None:
+    """NaN and infinite values are refused: one reduction (the sum is finite when every value is; a sum that
+    overflows merely costs the counting pass), and the counting pass only when something is wrong."""
+    if t.numel() and not torch.isfinite(t.sum()):
+        nan, inf = int(torch.isnan(t).sum()), int(torch.isinf(t).sum())
+        if nan or inf:
+            what = " and ".join(f"{n} {k}" for n, k in ((nan, "NaN"), (inf, "infinite")) if n)
+            raise ValueError(f"{name} contains {what} values; fill or mask them before fusion")
+
+
 def check_pansharpening_inputs(ms: torch.Tensor, pan: torch.Tensor, ratio: int, bands: int | None = None,
                                band_names: Sequence[str] | None = None) -> None:
     """Raise a clear error when ``(ms, pan)`` break the pansharpening contract."""
@@ -44,8 +57,7 @@ def check_pansharpening_inputs(ms: torch.Tensor, pan: torch.Tensor, ratio: int, 
                              f"with {name}[None]")
         if not t.is_floating_point():
             raise TypeError(f"{name} must be floating point in [0, 1] (DN / (2**bits - 1)), got {t.dtype}")
-        if torch.isnan(t).any():
-            raise ValueError(f"{name} contains NaN values; fill or mask them before fusion")
+        _check_finite(t, name)
     if pan.shape[1] != 1:
         raise ValueError(f"pan must have 1 band, got {pan.shape[1]}")
     if bands is not None and ms.shape[1] != bands:
@@ -89,7 +101,24 @@ class PansharpeningModel(nn.Module):
 
     def forward(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         check_pansharpening_inputs(ms, pan, self.ratio, self.num_bands, self.band_names)
-        return self.fuse(ms, pan)
+        dtype = self._compute_dtype(ms, pan)
+        if ms.dtype == pan.dtype == dtype:
+            return self.fuse(ms, pan)
+        return self.fuse(ms.to(dtype), pan.to(dtype)).to(torch.promote_types(ms.dtype, pan.dtype))
+
+    def _compute_dtype(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.dtype:
+        """The dtype ``fuse`` runs in: a learned model's parameter dtype (float64 inputs to float32 weights are
+        computed in float32, with a note, and returned as float64); a parameter-free method's, the inputs'
+        common dtype."""
+        want = torch.promote_types(ms.dtype, pan.dtype)
+        p = next(self.parameters(), None)
+        if p is None or not p.is_floating_point() or p.dtype == want:
+            return want
+        if not getattr(self, "_dtype_noted", False):
+            self._dtype_noted = True
+            log.info("%s: %s inputs computed in the weights' %s and returned as %s (call model.to(%s) to "
+                     "compute in %s)", type(self).__name__, want, p.dtype, want, want, want)
+        return p.dtype
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
