@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     msdcnn,
     pannet,
     pnn,
+    rsifnn,
 )
 from .base import PansharpeningModel, check_pansharpening_inputs
 
