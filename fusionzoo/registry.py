@@ -6,6 +6,8 @@ Names are ``arch`` or ``arch.tag``; the tag names a set of weights (what they we
 architecture's first tag is its default.  A family file registers its architectures with
 :func:`register_model` on thin entry-point functions, after the module-level ``default_cfgs`` that
 describes each architecture (:class:`ArchConfig`) and its weights (:class:`~fusionzoo.weights.Weights`).
+An architecture may also be known by aliases (:func:`register_alias`, e.g. ``gihs`` for ``ihs``): every look-up
+accepts them, ``fusionzoo info`` shows them, and listings name each architecture once, by its own name.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ import torch
 from .tasks import get_task, list_tasks
 from .weights import HUB_ORG, Weights
 
-__all__ = ["ArchConfig", "register_model", "list_models", "create_model", "get_arch", "list_archs", "split_name"]
-
+__all__ = ["ArchConfig", "register_model", "register_alias", "list_aliases", "list_models", "create_model", "get_arch",
+           "list_archs", "split_name"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class _Entry:
 
 
 _REGISTRY: dict[str, _Entry] = {}
+_ALIASES: dict[str, str] = {}  # alias -> architecture
 
 
 def split_name(name: str) -> tuple[str, str | None]:
@@ -85,6 +88,8 @@ def split_name(name: str) -> tuple[str, str | None]:
 def register_model(fn: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn.Module]:
     """Register an entry point under its function name; its config is ``default_cfgs[name]`` of its module."""
     arch = fn.__name__
+    if arch in _ALIASES:
+        raise ValueError(f"model name {arch!r} is already an alias of {_ALIASES[arch]!r}; names must be unique")
     if arch in _REGISTRY:
         raise ValueError(f"model {arch!r} is already registered (by {_REGISTRY[arch].module}); names must be unique")
     mod = sys.modules[fn.__module__]
@@ -100,6 +105,23 @@ def register_model(fn: Callable[..., torch.nn.Module]) -> Callable[..., torch.nn
     return fn
 
 
+def register_alias(alias: str, arch: str) -> None:
+    """Make ``alias`` another name of the registered architecture ``arch`` (``alias`` and ``alias.tag`` then
+    resolve to ``arch`` and ``arch.tag`` everywhere; listings keep ``arch`` only)."""
+    if arch not in _REGISTRY:
+        raise ValueError(f"cannot alias {alias!r} to {arch!r}: no such registered model")
+    if alias in _REGISTRY or alias in _ALIASES:
+        raise ValueError(f"model name {alias!r} is already taken; names must be unique")
+    if not alias or "." in alias:
+        raise ValueError(f"an alias is a plain name without a tag, got {alias!r}")
+    _ALIASES[alias] = arch
+
+
+def list_aliases(arch: str | None = None) -> dict[str, str]:
+    """``{alias: architecture}``, sorted by alias; only the aliases of ``arch`` when given."""
+    return {a: t for a, t in sorted(_ALIASES.items()) if arch is None or t == arch}
+
+
 def _unknown(name: str, choices: list[str]) -> KeyError:
     close = difflib.get_close_matches(name, choices, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -107,15 +129,17 @@ def _unknown(name: str, choices: list[str]) -> KeyError:
 
 
 def get_arch(name: str) -> _Entry:
-    """The registry entry of ``arch`` or ``arch.tag`` (raises a ``KeyError`` naming close matches)."""
+    """The registry entry of ``arch`` or ``arch.tag``, ``arch`` possibly an alias (raises a ``KeyError`` naming
+    close matches)."""
     arch, _ = split_name(name)
+    arch = _ALIASES.get(arch, arch)
     if arch not in _REGISTRY:
-        raise _unknown(arch, list(_REGISTRY))
+        raise _unknown(arch, [*_REGISTRY, *_ALIASES])
     return _REGISTRY[arch]
 
 
 def get_weights(name: str) -> Weights:
-    """The weights record of ``arch.tag`` (or the default tag of ``arch``)."""
+    """The weights record of ``arch.tag`` (or the default tag of ``arch``); ``arch`` may be an alias."""
     entry = get_arch(name)
     _, tag = split_name(name)
     ws = entry.cfg.weights
@@ -126,10 +150,11 @@ def get_weights(name: str) -> Weights:
     for w in ws:
         if w.tag == tag:
             return w
-    raise _unknown(name, [f"{entry.arch}.{w.tag}" for w in ws])
+    raise _unknown(f"{entry.arch}.{tag}", [f"{entry.arch}.{w.tag}" for w in ws])
 
 
 def list_archs() -> list[str]:
+    """Every registered architecture, by its own name (aliases: :func:`list_aliases`)."""
     return sorted(_REGISTRY)
 
 
@@ -160,9 +185,9 @@ def list_models(task: str | None = None, pretrained: bool | None = None, pattern
 def create_model(name: str, pretrained: bool = False, **overrides: Any) -> torch.nn.Module:
     """Create a registered model, optionally with its pretrained weights.
 
-    ``name`` is ``arch`` (default weights) or ``arch.tag``.  ``overrides`` go to the constructor (e.g.
-    ``bands=4`` to fine-tune 8-band weights on a 4-band sensor: the band-dependent layers are adapted, see
-    :func:`~fusionzoo.weights.adapt_band_layers`), plus ``checkpoint=`` (a local file or folder) and
+    ``name`` is ``arch`` (default weights) or ``arch.tag``, ``arch`` its name or an alias.  ``overrides`` go to
+    the constructor (e.g. ``bands=4`` to fine-tune 8-band weights on a 4-band sensor: the band-dependent layers
+    are adapted, see :func:`~fusionzoo.weights.adapt_band_layers`), plus ``checkpoint=`` (a local file or folder) and
     ``source=`` (``"auto"``, ``"local"``, ``"hub"``) for where the weights come from.
     """
     entry = get_arch(name)

@@ -77,3 +77,25 @@ def test_contract_errors_are_clear(bad, match):
 def test_classical_has_no_weights():
     with pytest.raises(Exception, match="no pretrained weights"):
         fusionzoo.create_model("exp", pretrained=True)
+
+
+def test_aliases_resolve_everywhere_and_are_listed_once(capsys):
+    from fusionzoo import cli
+    from fusionzoo.registry import list_aliases, register_alias
+
+    assert list_aliases()["gihs"] == "ihs" and get_arch("gihs").arch == "ihs"
+    assert "gihs" not in list_archs() and "gihs" not in fusionzoo.list_models()
+    assert type(fusionzoo.create_model("gihs")) is type(fusionzoo.create_model("ihs"))
+    with pytest.raises(KeyError, match="did you mean gihs"):
+        fusionzoo.create_model("gihz")
+    with pytest.raises(ValueError, match="already taken"):
+        register_alias("gihs", "ihs")
+    with pytest.raises(ValueError, match="already taken"):
+        register_alias("pnn", "ihs")
+    with pytest.raises(ValueError, match="no such registered model"):
+        register_alias("some_alias", "no_such_model")
+    assert cli.main(["info", "ihs"]) == 0
+    assert "  aliases: gihs" in capsys.readouterr().out
+    assert cli.main(["info", "gihs"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ihs: ") and "'gihs' is an alias of 'ihs'" in out.splitlines()[0]

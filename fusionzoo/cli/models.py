@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..cards import MODEL_CARDS_DIR, _default_params
-from ..registry import get_arch, get_weights, list_models, split_name
+from ..registry import get_arch, get_weights, list_aliases, list_models, split_name
 from ..tasks import get_task
 from ..weights import Weights
 
@@ -74,13 +74,17 @@ def _fmt_metrics(metrics) -> list[str]:
 
 def cmd_info(args: argparse.Namespace) -> int:
     entry = get_arch(args.name)
-    arch, tag = split_name(args.name)
+    name, tag = split_name(args.name)
+    arch = entry.arch  # the architecture's own name when args.name is an alias
     cfg = entry.cfg
     weights = [get_weights(args.name)] if tag is not None else list(cfg.weights)
-    lines = [f"{arch}: {cfg.summary}",
+    aliases = list(list_aliases(arch))
+    lines = [f"{arch}: {cfg.summary}" + (f" ({name!r} is an alias of {arch!r})" if name != arch else ""),
              f"  task:    {cfg.task} ({cfg.kind})",
              f"  inputs:  {', '.join(cfg.inputs)}",
              f"  paper:   {cfg.paper}"]
+    if aliases:
+        lines.append(f"  aliases: {', '.join(aliases)}")
     if cfg.url:
         lines.append(f"  url:     {cfg.url}")
     card = _card_path(cfg)

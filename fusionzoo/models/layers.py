@@ -22,7 +22,8 @@ class ResBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.conv1(x)
-        return x + self.conv2(self.prelu(y) if hasattr(self, "prelu") else F.relu(y))
+        y = self.prelu(y) if hasattr(self, "prelu") else F.relu(y, inplace=True)  # in place on a fresh output
+        return self.conv2(y).add_(x)
 
 
 @torch.no_grad()

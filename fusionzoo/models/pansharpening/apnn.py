@@ -39,14 +39,14 @@ class APNN(PansharpeningModel):
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The three valid convolutions: (B, C+1, H+16, W+16) -> (B, C, H, W), the residual."""
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
+        x = F.relu(self.conv1(x), inplace=True)  # in place: the convolutions' outputs are not needed again
+        x = F.relu(self.conv2(x), inplace=True)
         return self.conv3(x)
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         lms = interp23tap(ms, self.ratio)
         x = F.pad(torch.cat([lms, pan], dim=1), (self.margin,) * 4, mode="replicate")
-        return lms + self.network(x)
+        return self.network(x).add_(lms)
 
 
 # --- checkpoint mapping ----------------------------------------------------------------------------------

@@ -68,11 +68,11 @@ class BDPN(PansharpeningModel):
         for level, blocks in enumerate(self.blocks):
             if level > 0:
                 f = F.max_pool2d(f, 2)
-            f = f + blocks(f)
+            f = blocks(f).add_(f)  # in place on the fresh block output
             details.append(self.conv3(f))
         x = ms
         for k, up in enumerate(self.up):
-            x = F.pixel_shuffle(up(x), 2) + details[self.levels - 1 - k]
+            x = F.pixel_shuffle(up(x), 2).add_(details[self.levels - 1 - k])
         return x
 
 

@@ -34,13 +34,13 @@ class DiCNN(PansharpeningModel):
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The details: (B, C+1, H, W) [upsampled MS, PAN] -> (B, C, H, W)."""
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
+        x = F.relu(self.conv1(x), inplace=True)  # in place: the convolutions' outputs are not needed again
+        x = F.relu(self.conv2(x), inplace=True)
         return self.conv3(x)
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         lms = interp23tap(ms, self.ratio)
-        return lms + self.network(torch.cat([lms, pan], dim=1))
+        return self.network(torch.cat([lms, pan], dim=1)).add_(lms)
 
 
 # --- checkpoint mapping ----------------------------------------------------------------------------------

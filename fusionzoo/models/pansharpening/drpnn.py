@@ -47,10 +47,10 @@ class DRPNN(PansharpeningModel):
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C+1, H, W) [upsampled MS, PAN] -> (B, C, H, W)."""
-        y = F.relu(self.conv1(x))
+        y = F.relu(self.conv1(x), inplace=True)  # in place: the convolutions' outputs are not needed again
         for conv in self.blocks:
-            y = F.relu(conv(y))
-        return self.conv3(x + self.conv2(y))
+            y = F.relu(conv(y), inplace=True)
+        return self.conv3(self.conv2(y).add_(x))
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         lms = interp23tap(ms, self.ratio)

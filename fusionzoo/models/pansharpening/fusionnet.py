@@ -34,12 +34,12 @@ class FusionNet(PansharpeningModel):
 
     def network(self, lms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         """The details: upsampled MS (B, C, H, W) and PAN (B, 1, H, W) -> (B, C, H, W)."""
-        x = F.relu(self.conv1(pan.expand_as(lms) - lms))
+        x = F.relu(self.conv1(pan.expand_as(lms) - lms), inplace=True)
         return self.conv3(self.blocks(x))
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         lms = interp23tap(ms, self.ratio)
-        return lms + self.network(lms, pan)
+        return self.network(lms, pan).add_(lms)
 
 
 # --- checkpoint mapping ----------------------------------------------------------------------------------

@@ -61,13 +61,14 @@ class MSDCNN(PansharpeningModel):
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C+1, H, W) [upsampled MS, PAN] -> (B, C, H, W)."""
-        o1 = F.relu(self.conv1(x))
-        o2 = F.relu(torch.cat([self.conv2_1(o1), self.conv2_2(o1), self.conv2_3(o1)], dim=1) + o1)
-        o3 = F.relu(self.conv3(o2))
-        o4 = F.relu(torch.cat([self.conv4_1(o3), self.conv4_2(o3), self.conv4_3(o3)], dim=1) + o3)
+        # ReLUs and sums in place on fresh convolution outputs (never needed again, also by autograd)
+        o1 = F.relu(self.conv1(x), inplace=True)
+        o2 = F.relu(torch.cat([self.conv2_1(o1), self.conv2_2(o1), self.conv2_3(o1)], dim=1).add_(o1), inplace=True)
+        o3 = F.relu(self.conv3(o2), inplace=True)
+        o4 = F.relu(torch.cat([self.conv4_1(o3), self.conv4_2(o3), self.conv4_3(o3)], dim=1).add_(o3), inplace=True)
         deep = self.conv5(o4)
-        shallow = self.shallow3(F.relu(self.shallow2(F.relu(self.shallow1(x)))))
-        return F.relu(deep + shallow)
+        shallow = self.shallow3(F.relu(self.shallow2(F.relu(self.shallow1(x), inplace=True)), inplace=True))
+        return F.relu(deep.add_(shallow), inplace=True)
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
         lms = interp23tap(ms, self.ratio)

@@ -50,11 +50,11 @@ class PanNet(PansharpeningModel):
     def network(self, ms_hp: torch.Tensor, pan_hp: torch.Tensor) -> torch.Tensor:
         """The detail the network adds: high-passed MS (low resolution) and PAN -> (B, C, H, W)."""
         x = torch.cat([self.deconv(ms_hp), pan_hp], dim=1)
-        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv1(x), inplace=True)
         return self.conv3(self.blocks(x))
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:
-        return interp23tap(ms, self.ratio) + self.network(high_pass(ms), high_pass(pan))
+        return self.network(high_pass(ms), high_pass(pan)).add_(interp23tap(ms, self.ratio))
 
 
 # --- checkpoint mapping ----------------------------------------------------------------------------------

@@ -53,8 +53,8 @@ class PNN(PansharpeningModel):
 
     def network(self, x: torch.Tensor) -> torch.Tensor:
         """The three valid convolutions: (B, C+1, H+16, W+16) -> (B, C, H, W)."""
-        x = F.relu(self.conv1(x))
-        x = F.relu(self.conv2(x))
+        x = F.relu(self.conv1(x), inplace=True)  # in place: the convolutions' outputs are not needed again
+        x = F.relu(self.conv2(x), inplace=True)
         return self.conv3(x)
 
     def fuse(self, ms: torch.Tensor, pan: torch.Tensor) -> torch.Tensor:

@@ -1,8 +1,8 @@
 """Component substitution (CS): the classical CS pansharpening methods of the MATLAB toolbox of Vivone et al.
 
-Every method follows the toolbox's code step by step (``Brovey``, ``BroveyRegHazeMin``, ``IHS`` (GIHS here;
-IHS is its three-band case), ``PCA``, ``GS``, ``GSA``, ``GS_Segm`` + ``gen_LP_image`` + ``k_means_clustering``
-(C-GSA), ``BDSD``, ``BDSD_PC``, ``PRACS``): the input ``I_MS`` is the MS upsampled with the 23-tap
+Every method follows the toolbox's code step by step (``Brovey``, ``BroveyRegHazeMin``, ``IHS`` (the
+generalised IHS of any number of bands; Tu's three-band fast IHS is ``fihs``), ``PCA``, ``GS``, ``GSA``,
+``GS_Segm`` + ``gen_LP_image`` + ``k_means_clustering`` (C-GSA), ``BDSD``, ``BDSD_PC``, ``PRACS``): the input ``I_MS`` is the MS upsampled with the 23-tap
 interpolator, the PAN is equalised to the intensity as the toolbox does
 (``(PAN - mean(PAN)) * std(I) / std(PAN) + mean(I)``), low-pass filters and decimations are the toolbox's
 (``LPfilterGauss``, ``LPfilterPlusDec``, ``MTF``, ``MTF_PAN``, ``imresize``).  Each method is a CS scheme
@@ -37,12 +37,12 @@ from ....ops import (
     resize_matrix,
 )
 from ....ops.common import MATLAB_EPS as _EPS
-from ....ops.common import power_of_two_levels
-from ....registry import ArchConfig, register_model
+from ....ops.common import centred_products, power_of_two_levels
+from ....registry import ArchConfig, register_alias, register_model
 from ....sensors import Sensor, get_sensor
 from ..base import PansharpeningModel
 
-__all__ = ["BT", "BTH", "IHS", "GIHS", "PCA", "GS", "GSA", "CGSA", "BDSD", "BDSDPC", "PRACS"]
+__all__ = ["BT", "BTH", "IHS", "GIHS", "FIHS", "PCA", "GS", "GSA", "CGSA", "BDSD", "BDSDPC", "PRACS"]
 
 _F64 = torch.float64
 
@@ -60,13 +60,13 @@ def _centred(x: torch.Tensor) -> torch.Tensor:
 
 def _var(x: torch.Tensor) -> torch.Tensor:
     """Sample variance (N - 1) of each band, float64 (B, C, 1, 1)."""
-    return torch.var(x, dim=(-2, -1), keepdim=True, correction=1).to(_F64)
+    n = x.shape[-1] * x.shape[-2]
+    return centred_products(x) / max(n - 1, 1)
 
 
 def _var_mean(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sample variance (N - 1) and mean of each band, float64 (B, C, 1, 1) each (one pass)."""
-    v, m = torch.var_mean(x, dim=(-2, -1), keepdim=True, correction=1)
-    return v.to(_F64), m.to(_F64)
+    """Sample variance (N - 1) and mean of each band, float64 (B, C, 1, 1) each."""
+    return _var(x), _mean(x)
 
 
 def _std(x: torch.Tensor) -> torch.Tensor:
@@ -77,7 +77,7 @@ def _std(x: torch.Tensor) -> torch.Tensor:
 def _cov(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Sample covariance (N - 1) over each band's pixels, float64 (B, C, 1, 1); x broadcasts against y."""
     n = x.shape[-1] * x.shape[-2]
-    return ((_centred(x) * _centred(y)).sum(dim=(-2, -1), keepdim=True) / max(n - 1, 1)).to(_F64)
+    return centred_products(x, y) / max(n - 1, 1)
 
 
 def _affine(x: torch.Tensor, gain: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
@@ -150,9 +150,17 @@ def _regress(X: torch.Tensor, y: torch.Tensor, offset: bool) -> tuple[torch.Tens
 def _combine(x: torch.Tensor, beta: torch.Tensor, beta0: torch.Tensor) -> torch.Tensor:
     """``sum_k x_k beta_k + beta0``: x (B, p, H, W), beta (B, p, q), beta0 (B, 1, q) -> (B, q, H, W), in x's
     dtype but accumulated in float64: regression coefficients of nearly collinear bands are large and of
-    opposite signs, and their float32 sum would lose the digits the result keeps."""
-    out = torch.einsum("bphw,bpq->bqhw", x.to(_F64), beta) + beta0.transpose(-1, -2)[..., None]
-    return out.to(x.dtype)
+    opposite signs, and their float32 sum would lose the digits the result keeps.  Done in chunks of rows
+    (small float64 copies instead of one of the whole image)."""
+    B, P, H, W = x.shape
+    q = beta.shape[-1]
+    out = torch.empty(B, q, H, W, dtype=x.dtype, device=x.device)
+    step = max(1, (1 << 18) // max(W, 1))
+    b0 = beta0.transpose(-1, -2)[..., None]
+    for r in range(0, H, step):
+        xs = x[:, :, r:r + step].to(_F64)
+        out[:, :, r:r + step] = torch.einsum("bphw,bpq->bqhw", xs, beta) + b0
+    return out
 
 
 # Toolbox low-pass filters ----------------------------------------------------------------------------
@@ -431,7 +439,7 @@ class BT(_CS):
     def _fuse(self, ms, lms, pan):
         intensity = lms.mean(1, keepdim=True)
         p = _equalize(pan, _mean(intensity), _std(intensity))
-        return lms * (p / (intensity + _EPS))
+        return lms.mul_(p.div_(intensity.add_(_EPS)))  # in place: lms, p and intensity are ours
 
 
 class BTH(_CS):
@@ -459,34 +467,17 @@ class BTH(_CS):
         return msl.clamp_min(0) * (p / (intensity + _EPS)) + haze.to(lms.dtype)
 
 
-class IHS(_CS):
-    """Fast IHS (Tu et al. 2001) of an RGB triplet: ``F_k = MS_k + (P' - I)``, ``I = (R + G + B) / 3``, ``P'``
-    the PAN equalised to ``I`` (toolbox convention).  The IHS transform is defined for three bands: other band
-    counts raise; :class:`GIHS` is its N-band generalisation (the toolbox's ``IHS``)."""
-
-    def __init__(self, ratio: int = 4, bands: int | None = None, sensor: str | Sensor | None = None,
-                 **kwargs) -> None:
-        super().__init__(ratio=ratio, bands=bands, sensor=sensor, **kwargs)
-        if self.num_bands is not None and self.num_bands != 3:
-            raise ValueError(f"IHS (fast IHS) is defined for 3 bands, got bands={self.num_bands}; use gihs")
-
-    def _fuse(self, ms, lms, pan):
-        if lms.shape[1] != 3:
-            raise ValueError(f"IHS (fast IHS) is defined for 3 bands (an RGB triplet), got {lms.shape[1]}; select "
-                             f"three bands (e.g. ms[:, [red, green, blue]]) or use gihs, its generalisation to any "
-                             f"number of bands (the toolbox's IHS)")
-        return _ihs(lms, pan, lms.mean(1, keepdim=True))
-
-
 def _ihs(lms: torch.Tensor, pan: torch.Tensor, intensity: torch.Tensor) -> torch.Tensor:
+    """``lms + (P' - I)``, in place on ``lms`` (the upsampled MS of :meth:`_CS.fuse`, owned here)."""
     p = _equalize(pan, _mean(intensity), _std(intensity))
-    return lms + (p - intensity)
+    return lms.add_(p.sub_(intensity))
 
 
-class GIHS(_CS):
-    """Generalised IHS (Tu et al. 2001, 2004; the toolbox's ``IHS``): ``F_k = MS_k + (P' - I)`` for any number
-    of bands, ``I = sum_k w_k MS_k`` with weights ``w`` normalised to sum 1 (default equal weights, the
-    toolbox's mean), ``P'`` the PAN equalised to ``I``."""
+class IHS(_CS):
+    """IHS as the toolbox has it (``IHS.m``): the generalised IHS of Tu et al. (2001, 2004),
+    ``F_k = MS_k + (P' - I)`` for any number of bands, ``I = sum_k w_k MS_k`` with weights ``w`` normalised to
+    sum 1 (default equal weights, the toolbox's mean), ``P'`` the PAN equalised to ``I``.  On three bands with
+    equal weights it is Tu's fast IHS (:class:`FIHS`).  Also registered as ``gihs``."""
 
     def __init__(self, ratio: int = 4, bands: int | None = None, sensor: str | Sensor | None = None,
                  weights: Sequence[float] | None = None, **kwargs) -> None:
@@ -508,10 +499,32 @@ class GIHS(_CS):
             intensity = lms.mean(1, keepdim=True)
         else:
             if len(self.weights) != C:
-                raise ValueError(f"GIHS has {len(self.weights)} weights, the MS has {C} bands")
+                raise ValueError(f"IHS has {len(self.weights)} weights, the MS has {C} bands")
             w = torch.tensor(self.weights, dtype=_F64, device=lms.device)
             intensity = torch.einsum("bchw,c->bhw", lms, (w / w.sum()).to(lms.dtype))[:, None]
         return _ihs(lms, pan, intensity)
+
+
+GIHS = IHS  # the generalised IHS is the toolbox's IHS: one class, two names (``gihs`` is an alias of ``ihs``)
+
+
+class FIHS(_CS):
+    """Fast IHS (Tu et al. 2001) of an RGB triplet: ``F_k = MS_k + (P' - I)``, ``I = (R + G + B) / 3``, ``P'``
+    the PAN equalised to ``I`` (toolbox convention).  The IHS transform is defined for three bands: other band
+    counts raise; :class:`IHS` (the toolbox's) is its generalisation to any number of bands."""
+
+    def __init__(self, ratio: int = 4, bands: int | None = None, sensor: str | Sensor | None = None,
+                 **kwargs) -> None:
+        super().__init__(ratio=ratio, bands=bands, sensor=sensor, **kwargs)
+        if self.num_bands is not None and self.num_bands != 3:
+            raise ValueError(f"FIHS (fast IHS) is defined for 3 bands, got bands={self.num_bands}; use ihs")
+
+    def _fuse(self, ms, lms, pan):
+        if lms.shape[1] != 3:
+            raise ValueError(f"FIHS (fast IHS) is defined for 3 bands (an RGB triplet), got {lms.shape[1]}; select "
+                             f"three bands (e.g. ms[:, [red, green, blue]]) or use ihs, its generalisation to any "
+                             f"number of bands (the toolbox's IHS)")
+        return _ihs(lms, pan, lms.mean(1, keepdim=True))
 
 
 class PCA(_CS):
@@ -530,10 +543,14 @@ class PCA(_CS):
         v = vecs[..., -1]  # (B, C) first principal direction
         s = torch.gather(v, 1, v.abs().argmax(1, keepdim=True)).sign()
         v = v * torch.where(s == 0, torch.ones_like(s), s)
-        pc1 = torch.einsum("bchw,bc->bhw", _centred(lms), v.to(lms.dtype))[:, None]
+        # PC1 of the centred bands: the projection of the bands minus that of their means (no centred copy)
+        pc1 = torch.einsum("bchw,bc->bhw", lms, v.to(lms.dtype))[:, None]
+        pc1.sub_(((mu[..., 0] * v).sum(1)).view(B, 1, 1, 1).to(lms.dtype))
         p = _equalize(pan, _mean(pc1), _std(pc1))
-        fused = lms + v[..., None, None].to(lms.dtype) * (p - pc1)
-        return _affine(fused, torch.ones_like(_mean(lms)), _mean(lms) - _mean(fused))
+        # F_k = MS_k + v_k (P' - PC1), then shifted back to the mean of MS_k: MS_k + v_k (d - mean(d))
+        d = p.sub_(pc1)
+        d.sub_(d.mean((-2, -1), keepdim=True))
+        return lms.addcmul_(v[..., None, None].to(lms.dtype), d)
 
 
 class GS(_CS):
@@ -544,15 +561,22 @@ class GS(_CS):
     def _fuse(self, ms, lms, pan):
         i0 = _centred(lms.mean(1, keepdim=True))
         p = _equalize(pan, _mean(i0), _std(i0))
-        return _gs_inject(lms, i0, p - i0)
+        return _gs_inject(lms, i0, p.sub_(i0))
 
 
 def _gs_inject(lms: torch.Tensor, i0: torch.Tensor, delta: torch.Tensor) -> torch.Tensor:
     """The toolbox's GS fusion: ``MS0_k + g_k delta`` with ``g_k = cov(I0, MS_k) / var(I0)``, then each band
-    shifted back to the mean of the upsampled MS band."""
-    g = _cov(i0, lms) / _cov(i0, i0)
-    fused = _centred(lms) + g.to(lms.dtype) * delta
-    return _affine(fused, torch.ones_like(g), _mean(lms) - _mean(fused))
+    shifted back to the mean of the upsampled MS band, i.e. ``MS_k + g_k (delta - mean(delta))`` (``MS0_k``,
+    the centred band, has mean 0).  In place on ``lms`` and ``delta`` (both owned by the caller's ``_fuse``);
+    the covariances are one matrix-vector product over the bands (``i0`` is centred: ``cov = (sum i0 MS_k -
+    n mean(i0) mean(MS_k)) / (n - 1)``, the correction in float64)."""
+    B, C, H, W = lms.shape
+    n = H * W
+    s = torch.matmul(_flat(lms), _flat(i0).transpose(1, 2)).to(_F64)[..., None]  # (B, C, 1, 1)
+    cov = (s - n * _mean(i0) * _mean(lms)) / max(n - 1, 1)
+    g = cov / _cov(i0, i0)
+    delta.sub_(delta.mean((-2, -1), keepdim=True))
+    return lms.addcmul_(g.to(lms.dtype), delta)
 
 
 class GSA(_CS):
@@ -569,9 +593,10 @@ class GSA(_CS):
         p0 = _centred(pan)
         p_lr = decimate_nearest(_lp_starck_murtagh(p0, self.ratio), self.ratio)
         beta, beta0 = _regress(_flat(_centred(ms)), _flat(p_lr), offset=True)
-        intensity = _combine(_centred(lms), beta, beta0)
-        i0 = _centred(intensity)
-        return _gs_inject(lms, i0, p0 - i0)
+        # I0 = the centred regression intensity of the centred bands: beta0 cancels out in the centring and the
+        # band means enter as an offset (accumulated in float64 with the rest), so the bands need no centred copy
+        i0 = _centred(_combine(lms, beta, -(_mean(lms).flatten(1)[:, None, :] @ beta)))
+        return _gs_inject(lms, i0, p0.sub_(i0))
 
 
 class CGSA(_CS):
@@ -772,13 +797,14 @@ default_cfgs = {
                  "Brovey with haze correction and regression intensity (BT-H, CS, toolbox)"),
     "ihs": _cfg("ihs.md",
                 "T.-M. Tu, S.-C. Su, H.-C. Shyu, P. S. Huang, 'A new look at IHS-like image fusion methods', "
-                "Information Fusion 2(3), 2001",
-                "Fast IHS of an RGB triplet: equalised PAN minus the intensity added to each band (CS, 3 bands)"),
-    "gihs": _cfg("gihs.md",
+                "Information Fusion 2(3), 2001; T.-M. Tu et al., 'A fast intensity-hue-saturation fusion technique "
+                "with spectral adjustment for IKONOS imagery', IEEE GRSL 1(4), 2004",
+                "IHS of the toolbox (generalised IHS, alias gihs): equalised PAN minus a weighted intensity added "
+                "to every band (CS, any number of bands)"),
+    "fihs": _cfg("fihs.md",
                  "T.-M. Tu, S.-C. Su, H.-C. Shyu, P. S. Huang, 'A new look at IHS-like image fusion methods', "
-                 "Information Fusion 2(3), 2001; T.-M. Tu et al., 'A fast intensity-hue-saturation fusion technique "
-                 "with spectral adjustment for IKONOS imagery', IEEE GRSL 1(4), 2004",
-                 "Generalised IHS: equalised PAN minus a weighted intensity added to every band (CS, toolbox IHS)"),
+                 "Information Fusion 2(3), 2001",
+                 "Fast IHS of an RGB triplet: equalised PAN minus the intensity added to each band (CS, 3 bands)"),
     "pca": _cfg("pca.md",
                 "P. S. Chavez Jr., A. W. Kwarteng, 'Extracting spectral contrast in Landsat Thematic Mapper image "
                 "data using selective principal component analysis', PE&RS 55(3), 1989",
@@ -825,14 +851,18 @@ def bt_h(pretrained: bool = False, **kwargs) -> BTH:
 
 @register_model
 def ihs(pretrained: bool = False, **kwargs) -> IHS:
-    """Fast IHS (Tu et al. 2001) of three bands (RGB)."""
+    """IHS as the toolbox has it (generalised IHS, also ``gihs``), any number of bands; optional ``weights``
+    for the intensity."""
     return build_model(IHS, "ihs", pretrained, **kwargs)
 
 
+register_alias("gihs", "ihs")  # "generalised IHS", Tu et al.'s name for the same method
+
+
 @register_model
-def gihs(pretrained: bool = False, **kwargs) -> GIHS:
-    """Generalised IHS (toolbox ``IHS``), any number of bands; optional ``weights`` for the intensity."""
-    return build_model(GIHS, "gihs", pretrained, **kwargs)
+def fihs(pretrained: bool = False, **kwargs) -> FIHS:
+    """Fast IHS (Tu et al. 2001) of three bands (RGB)."""
+    return build_model(FIHS, "fihs", pretrained, **kwargs)
 
 
 @register_model

@@ -42,7 +42,7 @@ import torch
 from ....builder import build_model
 from ....ops import filter_replicate, fwind1, imresize, mtf_kernel, nearest_indices
 from ....ops.common import MATLAB_EPS as _EPS
-from ....ops.common import power_of_two_levels
+from ....ops.common import centred_products, power_of_two_levels
 from ....ops.interp import interp23tap
 from ....registry import ArchConfig, register_model
 from ....sensors import Sensor, get_sensor, is_generic
@@ -256,16 +256,10 @@ def _mean(x: torch.Tensor) -> torch.Tensor:
 
 
 def _cov(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Sample covariance (N - 1) of ``a`` and ``b`` (broadcast), per image and band (two-pass)."""
+    """Sample covariance (N - 1) of ``a`` and ``b`` (broadcast), per image and band, in ``a``'s dtype (two
+    passes, no centred copy: :func:`~fusionzoo.ops.common.centred_products`)."""
     n = a.shape[-2] * a.shape[-1]
-    ac = a - _mean(a)
-    if b is a:
-        prod = ac.mul_(ac)
-    else:
-        bc = b - _mean(b)
-        shape = torch.broadcast_shapes(ac.shape, bc.shape)
-        prod = ac.mul_(bc) if ac.shape == shape else bc.mul_(ac) if bc.shape == shape else ac * bc
-    return prod.sum((-2, -1), keepdim=True) / (n - 1)
+    return (centred_products(a, None if b is a else b) / max(n - 1, 1)).to(a.dtype)
 
 
 def _std(x: torch.Tensor) -> torch.Tensor:
@@ -426,7 +420,8 @@ class SFIM(_MRA):
         size = self.ratio + 1 if self.ratio % 2 == 0 else self.ratio
         gain, off = _match(pan, ms_up, _std(pan))
         low = _box_replicate(pan, size)  # the box sums to 1: box(gain P + off) = gain box(P) + off
-        return ms_up * (gain * pan + off) / (gain * low + off + _EPS)
+        num = torch.addcmul(off, gain, pan)  # (B, C, H, W): P_b
+        return num.div_(torch.addcmul(off + _EPS, gain, low)).mul_(ms_up)
 
 
 class Indusion(_MRA):
@@ -538,7 +533,11 @@ class _GLP(_MRA):
         and replicates borders, so the affine map commutes with it up to the kernel sum)."""
         low, ksum = mtf_lowpass_decimated(pan, self.mtf_gains(bands), self.ratio)
         if gain is not None:
-            low = gain * low + offset * ksum.view(1, -1, 1, 1)
+            # in float64 up to the final rounding: gain * P^low and the offset nearly cancel where the band is
+            # dark, and the HPM methods divide by the result
+            f64 = torch.float64
+            low = gain.to(f64) * low.to(f64) + offset.to(f64) * ksum.view(1, -1, 1, 1).to(f64)
+            return interp23(low, self.ratio).to(pan.dtype)
         return interp23(low, self.ratio)
 
     @staticmethod
@@ -547,10 +546,20 @@ class _GLP(_MRA):
         return (_std(pan) > _tol(pan)).to(pan.dtype)
 
     def _equalised(self, pan, ms_up):
-        """The 2020 toolbox's equalisation: reference std of the PAN filtered by ``LPfilterGauss``."""
-        ref = _std(filter_replicate(pan, _lpfilter_gauss_kernel(self.ratio).to(pan)))
-        gain, off = _match(pan, ms_up, ref)
-        return gain, off, self.glp_lowpass(pan, ms_up.shape[1], gain, off)
+        """The 2020 toolbox's equalisation: reference std of the PAN filtered by ``LPfilterGauss``.
+
+        Gain and offset are computed in float64 and so is the low-pass PAN up to its final rounding: where a
+        band is dark, ``gain * P^low`` and the offset nearly cancel, and the HPM methods divide by the result
+        (float32 statistics would leave it a relative error of 1e-4 .. 1e-3 there)."""
+        f64 = torch.float64
+        n = pan.shape[-2] * pan.shape[-1]
+        lp = filter_replicate(pan, _lpfilter_gauss_kernel(self.ratio).to(pan))
+        ref = (centred_products(lp) / max(n - 1, 1)).sqrt()
+        std_ms = (centred_products(ms_up) / max(n - 1, 1)).sqrt()
+        gain = _safe_div(std_ms, ref, _tol(pan).to(f64))
+        off = ms_up.sum((-2, -1), keepdim=True, dtype=f64) / n - gain * (pan.sum((-2, -1), keepdim=True, dtype=f64) / n)
+        low = self.glp_lowpass(pan, ms_up.shape[1], gain, off)
+        return gain.to(pan.dtype), off.to(pan.dtype), low
 
 
 class MTFGLP(_GLP):
@@ -558,7 +567,7 @@ class MTFGLP(_GLP):
 
     def fuse_up(self, ms_up, pan):
         gain, off, low = self._equalised(pan, ms_up)
-        return ms_up + (gain * pan + off) - low
+        return low.neg_().add_(ms_up).addcmul_(gain, pan).add_(off)  # in place on the fresh low-pass PAN
 
 
 class MTFGLPHPM(_GLP):
@@ -566,7 +575,7 @@ class MTFGLPHPM(_GLP):
 
     def fuse_up(self, ms_up, pan):
         gain, off, low = self._equalised(pan, ms_up)
-        return ms_up * (gain * pan + off) / (low + _EPS)
+        return torch.addcmul(off, gain, pan).div_(low.add_(_EPS)).mul_(ms_up)  # in place on fresh tensors
 
 
 class MTFGLPHPMR(_GLP):

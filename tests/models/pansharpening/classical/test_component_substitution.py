@@ -13,8 +13,8 @@ from fusionzoo.models.pansharpening.classical import component_substitution as c
 from fusionzoo.ops import degrade, fwind1, imresize, interp23tap, mtf_kernel
 from tests.helpers import ROOT, SHARED
 
-ALL = ["bt", "bt_h", "ihs", "gihs", "pca", "gs", "gsa", "c_gsa", "bdsd", "bdsd_pc", "pracs"]
-ANY_BANDS = [n for n in ALL if n != "ihs"]
+ALL = ["bt", "bt_h", "ihs", "fihs", "pca", "gs", "gsa", "c_gsa", "bdsd", "bdsd_pc", "pracs"]
+ANY_BANDS = [n for n in ALL if n != "fihs"]
 DATA = SHARED / "data"
 
 
@@ -48,7 +48,7 @@ def _pair(C: int = 4, h: int = 16, B: int = 1, seed: int = 1, dtype=torch.float3
 
 
 def _bands(name: str, C: int) -> int:
-    return 3 if name == "ihs" else C
+    return 3 if name == "fihs" else C
 
 
 # ------------------------------------------------------------------------------- toolbox building blocks
@@ -176,7 +176,7 @@ def test_scale_equivariance_dn_vs_unit_scale(name):
     torch.testing.assert_close(model(ms * 2047, pan * 2047), model(ms, pan) * 2047, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", ["bt", "bt_h", "gihs", "pca", "gs", "gsa", "c_gsa", "bdsd", "bdsd_pc", "pracs"])
+@pytest.mark.parametrize("name", ["bt", "bt_h", "ihs", "pca", "gs", "gsa", "c_gsa", "bdsd", "bdsd_pc", "pracs"])
 def test_band_permutation(name):
     # every band is treated alike (BT-H only outside its 4-band blue-green-red-NIR haze model)
     ms, pan = _pair(5, h=16, dtype=torch.float64)
@@ -187,10 +187,10 @@ def test_band_permutation(name):
 
 def test_errors():
     ms, pan = _pair(4, h=16)
-    with pytest.raises(ValueError, match="3 bands.*gihs"):
-        fusionzoo.create_model("ihs")(ms, pan)
+    with pytest.raises(ValueError, match="3 bands.*use ihs"):
+        fusionzoo.create_model("fihs")(ms, pan)
     with pytest.raises(ValueError, match="3 bands"):
-        fusionzoo.create_model("ihs", bands=4)
+        fusionzoo.create_model("fihs", bands=4)
     with pytest.raises(ValueError, match="power-of-two"):
         fusionzoo.create_model("gs", ratio=3)
     with pytest.raises(KeyError, match="unknown sensor"):
@@ -206,9 +206,9 @@ def test_errors():
     with pytest.raises(ValueError, match="too few"):
         fusionzoo.create_model("bdsd", block_size=8)(ms, pan)  # 2x2 reduced pixels for 5 coefficients
     with pytest.raises(ValueError, match="weights"):
-        fusionzoo.create_model("gihs", weights=[1, -1, 1, 1])
+        fusionzoo.create_model("ihs", weights=[1, -1, 1, 1])
     with pytest.raises(ValueError, match="3 weights"):
-        fusionzoo.create_model("gihs", weights=[1, 1, 1])(ms, pan)
+        fusionzoo.create_model("ihs", weights=[1, 1, 1])(ms, pan)
 
 
 # ------------------------------------------------------------------------------------ CS properties
@@ -232,7 +232,7 @@ def test_bt_ratio_is_common_to_all_bands():
     assert abs(sam(out, lms).item()) < 1e-5
 
 
-@pytest.mark.parametrize("name,C", [("ihs", 3), ("gihs", 5)])
+@pytest.mark.parametrize("name,C", [("fihs", 3), ("ihs", 5), ("ihs", 3)])
 def test_ihs_adds_the_same_detail_to_every_band(name, C):
     ms, pan = _pair(C, h=16, dtype=torch.float64)
     lms = interp23tap(ms, 4)
@@ -242,17 +242,29 @@ def test_ihs_adds_the_same_detail_to_every_band(name, C):
                                rtol=0, atol=1e-12)
 
 
-def test_gihs_weights():
+def test_gihs_is_an_alias_of_ihs():
+    from fusionzoo.registry import get_arch, list_aliases
+
+    assert get_arch("gihs") is get_arch("ihs") and list_aliases("ihs") == {"gihs": "ihs"}
+    assert "gihs" not in fusionzoo.list_models() and "ihs" in fusionzoo.list_models()
+    ms, pan = _pair(4, h=16, dtype=torch.float64)
+    model = fusionzoo.create_model("gihs", weights=[1, 2, 3, 4])
+    assert type(model) is cs.IHS and model.weights == (1.0, 2.0, 3.0, 4.0)
+    torch.testing.assert_close(model(ms, pan), fusionzoo.create_model("ihs", weights=[1, 2, 3, 4])(ms, pan),
+                               rtol=0, atol=0)
+
+
+def test_ihs_weights():
     ms, pan = _pair(4, h=16, dtype=torch.float64)
     lms = interp23tap(ms, 4)
     w = torch.tensor([0.25, 0.75, 1.0, 1.0], dtype=torch.float64)  # Tu et al. 2004 (IKONOS, B G R NIR)
-    detail = fusionzoo.create_model("gihs", weights=w.tolist())(ms, pan) - lms
+    detail = fusionzoo.create_model("ihs", weights=w.tolist())(ms, pan) - lms
     intensity = (lms * (w / w.sum()).view(1, 4, 1, 1)).sum(1, keepdim=True)
     torch.testing.assert_close(detail, (_equalised(pan, intensity) - intensity).expand_as(detail),
                                rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["gs", "gsa", "pca", "gihs"])
+@pytest.mark.parametrize("name", ["gs", "gsa", "pca", "ihs"])
 def test_rank_one_injection(name):
     # CS: F_k - MS_k = g_k (P - I), one detail image scaled per band
     ms, pan = _pair(5, h=16, dtype=torch.float64)
@@ -261,7 +273,7 @@ def test_rank_one_injection(name):
     assert s[1] < 1e-9 * s[0]
 
 
-@pytest.mark.parametrize("name", ["bt", "ihs", "gihs", "gs", "pca"])
+@pytest.mark.parametrize("name", ["bt", "fihs", "ihs", "gs", "pca"])
 def test_pan_equal_to_the_intensity_returns_the_upsampled_ms(name):
     C = _bands(name, 5)
     ms, _ = _pair(C, h=16, dtype=torch.float64)
@@ -273,7 +285,7 @@ def test_pan_equal_to_the_intensity_returns_the_upsampled_ms(name):
         pan = 3.0 * torch.einsum("bchw,c->bhw", lms, v)[:, None] + 0.1
     else:
         pan = lms.mean(1, keepdim=True) * 1.7 + 0.05  # equalisation removes gain and offset
-        if name == "gihs":  # no equalisation in the identity check: the plain mean is the intensity
+        if name == "ihs":  # no equalisation in the identity check: the plain mean is the intensity
             pan = lms.mean(1, keepdim=True)
     torch.testing.assert_close(fusionzoo.create_model(name)(ms, pan), lms, rtol=1e-10, atol=1e-10)
 
@@ -319,7 +331,7 @@ def test_every_method_beats_exp_on_a_wald_scene(C):
         e = ergas(fusionzoo.create_model(name)(ms, pan), ref).item()
         assert e < 0.8 * base, (name, e, base)
     ms3, pan3, ref3 = _wald_scene(3, seed=2)
-    e3 = ergas(fusionzoo.create_model("ihs")(ms3, pan3), ref3).item()
+    e3 = ergas(fusionzoo.create_model("fihs")(ms3, pan3), ref3).item()
     assert e3 < 0.8 * ergas(fusionzoo.create_model("exp")(ms3, pan3), ref3).item()
 
 
@@ -339,10 +351,10 @@ def test_wv3_reduced_resolution():
     assert 0.6 < q_exp < 0.75 and 4.5 < sam_exp < 9  # the reference README's ballpark for EXP
     rows = {}
     for name in ALL:
-        bands = [4, 2, 1] if name == "ihs" else list(range(8))  # IHS: red, green, blue
-        out = fusionzoo.create_model(name, sensor="WV3" if name != "ihs" else None)(ms[:, bands], pan)
+        bands = [4, 2, 1] if name == "fihs" else list(range(8))  # fast IHS: red, green, blue
+        out = fusionzoo.create_model(name, sensor="WV3" if name != "fihs" else None)(ms[:, bands], pan)
         rows[name] = metrics(out, gt[:, bands])
-        if name == "ihs":
+        if name == "fihs":
             q_e, _, e_e = metrics(fusionzoo.create_model("exp")(ms[:, bands], pan), gt[:, bands])
             assert rows[name][2] < e_e and rows[name][0] > q_e
             continue
