@@ -264,10 +264,45 @@ def load_state_dict(path: str | os.PathLike, sha256: str | None = None) -> dict[
     if sha256 is not None:
         got = sha256sum(path)
         if got != sha256:
-            raise ChecksumError(f"checksum mismatch for {path}: expected sha256 {sha256}, got {got}. The file is "
-                                f"corrupted or not the published one: delete it (and its Hugging Face cache "
-                                f"entry) and download it again")
+            raise ChecksumError(f"checksum mismatch for {path}: expected sha256 {sha256}, got {got}. "
+                                f"{_why_different(path)}")
     return load_file(str(path))
+
+
+def _why_different(path: Path) -> str:
+    """What a file with another sha256 than the published one is: damaged, or a different (valid) file."""
+    import json
+
+    from safetensors import safe_open
+
+    fix_own = ("load your own weights with create_model(ARCH, checkpoint=<its folder>) or `fusionzoo pansharpen "
+               "--checkpoint <its folder>`, and keep FUSIONZOO_WEIGHTS_DIR for copies of the published files")
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = f.metadata() or {}
+            for k in f.keys():  # every tensor's bytes lie inside the file
+                f.get_slice(k)
+    except Exception as e:  # noqa: BLE001 - any failure to parse is damage
+        return (f"The file is damaged (not readable as safetensors: {' '.join(str(e).split())[:120]}): delete it "
+                f"(and its Hugging Face cache entry) and download it again")
+    described = meta.get("fusionzoo_config")
+    if described is None and (path.parent / CONFIG_FILE).is_file():
+        try:
+            side = json.loads((path.parent / CONFIG_FILE).read_text(encoding="utf-8"))
+            described = json.dumps(side) if side.get("base_weights") or side.get("training") else None
+        except (OSError, ValueError, AttributeError):
+            described = None
+    if described is not None:
+        try:
+            base = (json.loads(described).get("base_weights") or {}).get("name")
+        except (ValueError, AttributeError):
+            base = None
+        started = f" (fine-tuned from {base})" if base else ""
+        return (f"It is not damaged but a different file than the published one: weights exported by fusionzoo"
+                f"{started}; {fix_own}")
+    return (f"It is a readable safetensors file, so either a damaged copy or a different file than the published "
+            f"one: if it is your own, {fix_own}; otherwise delete it (and its Hugging Face cache entry) and "
+            f"download it again")
 
 
 def _map_bands(old: int, new: int, old_wl: tuple[float, ...] | None, new_wl: tuple[float, ...] | None) -> list[int]:

@@ -9,6 +9,7 @@
     fusionzoo benchmark TASK [...]
     fusionzoo publish NAME --out DIR [--push --org ORG --token TOKEN]
     fusionzoo export-weights CKPT OUT
+    fusionzoo finetune MODEL --pan P.tif --ms M.tif [--steps N] [--resume] -o DIR
     fusionzoo convert dlpan CHECKPOINT --arch NAME --sensor SENSOR -o DIR [--ratio R]
     fusionzoo --version
 
@@ -30,7 +31,7 @@ from ..cards import README_MARKERS, models_markdown, update_readme
 from ..tasks import get_task, list_tasks
 from .errors import CLIError, Parser, one_line
 from .models import cmd_info, cmd_list
-from .weights import CONVERT_DLPAN_HELP, cmd_convert_dlpan, cmd_export_weights, cmd_publish
+from .weights import CONVERT_DLPAN_HELP, add_finetune_parser, cmd_convert_dlpan, cmd_export_weights, cmd_publish
 
 __all__ = ["main", "CLIError", "models_markdown", "update_readme", "README_START", "README_END", "HELDOUT_START",
            "HELDOUT_END"]
@@ -136,8 +137,11 @@ def _weights_commands(sub) -> None:
                        description="Extract the model's weights from a Lightning checkpoint of train.py (read "
                                    "with weights_only=True: no code runs) into model.safetensors.")
     s.add_argument("checkpoint", metavar="CKPT", help="a .ckpt file written by train.py")
-    s.add_argument("out", metavar="OUT", help="a .safetensors file or a folder for model.safetensors")
+    s.add_argument("out", metavar="OUT", help="a folder for model.safetensors + config.json (or a .safetensors "
+                                              "file, described in its header)")
+    s.add_argument("--tag", default="finetuned", help="name of the weights in their record (default finetuned)")
     s.set_defaults(func=cmd_export_weights)
+    add_finetune_parser(sub)
 
     s = sub.add_parser("convert", help="convert third-party checkpoints into fusionzoo weights folders",
                        description="Convert third-party checkpoints into fusionzoo weights folders, without "

@@ -1,4 +1,4 @@
-"""``fusionzoo publish``, ``export-weights`` and ``convert``: weights in and out."""
+"""``fusionzoo publish``, ``export-weights``, ``convert`` and ``finetune``: weights in and out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from ..registry import get_arch
 from .errors import CLIError
 from .models import _weights_of
 
-__all__ = ["cmd_publish", "cmd_export_weights", "cmd_convert_dlpan", "CONVERT_DLPAN_HELP"]
+__all__ = ["cmd_publish", "cmd_export_weights", "cmd_convert_dlpan", "CONVERT_DLPAN_HELP", "cmd_finetune",
+           "add_finetune_parser"]
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -29,15 +30,76 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export_weights(args: argparse.Namespace) -> int:
-    from ..trainers import export_weights
+    from ..trainers.export import ExportError, export_weights
+    from ..weights import sha256sum
 
     ckpt = Path(args.checkpoint).expanduser()
     if not ckpt.is_file():
         raise CLIError(f"checkpoint {ckpt} does not exist")
-    out = export_weights(ckpt, Path(args.out).expanduser())
-    from ..weights import sha256sum
+    try:
+        out = export_weights(ckpt, Path(args.out).expanduser(), tag=args.tag)
+    except ExportError as e:
+        raise CLIError(str(e)) from e
+    side = out.parent / "config.json" if out.name == "model.safetensors" else None
+    print(f"wrote {out} (sha256 {sha256sum(out)})" + (f" and {side}" if side is not None and side.is_file() else
+                                                      " (its description is in the file's header)"))
+    return 0
 
-    print(f"wrote {out} (sha256 {sha256sum(out)})")
+
+FINETUNE_HELP = (
+    "Fine-tune a pretrained pansharpening model on your own PAN + MS scenes: Wald-protocol patches (each scene "
+    "degraded by the sensor's MTF, its blocks dealt to training and validation, spatially disjoint), Adam on the "
+    "MSE, a progress bar, checkpoints in OUT/checkpoints (--resume continues an interrupted or finished run), "
+    "and OUT/model.safetensors + OUT/config.json at the end, loaded by `fusionzoo pansharpen --model ARCH "
+    "--checkpoint OUT` and create_model(ARCH, checkpoint=OUT). For several GPUs or nodes use train.py with "
+    "configs/pansharpening/finetune_geotiff.yaml.")
+
+
+def add_finetune_parser(sub) -> None:
+    s = sub.add_parser("finetune", help="fine-tune a pretrained pansharpening model on your own scenes",
+                       description=FINETUNE_HELP)
+    s.add_argument("model", metavar="MODEL", help="arch or arch.tag whose weights training starts from (e.g. pnn)")
+    s.add_argument("--pan", action="append", default=[], metavar="PAN.tif", help="PAN GeoTIFF (repeatable)")
+    s.add_argument("--ms", action="append", default=[], metavar="MS.tif",
+                   help="MS GeoTIFF of the matching --pan (repeatable, same order)")
+    s.add_argument("--pairs", action="append", default=[], metavar="DIR",
+                   help="folder of PAN + MS GeoTIFF pairs named *pan* / *ms* (repeatable)")
+    s.add_argument("--scene", action="append", default=[], dest="scenes", metavar="PATH",
+                   help="another scene: a toolbox / GRIP .mat file or a folder of them (repeatable)")
+    s.add_argument("--steps", type=int, default=1000, help="optimiser steps in all (default 1000)")
+    s.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate (default 1e-4)")
+    s.add_argument("--batch-size", type=int, default=16, help="patches per step (default 16)")
+    s.add_argument("--patch-size", type=int, default=64,
+                   help="patch size in reduced-resolution PAN pixels (a multiple of the ratio; default 64)")
+    s.add_argument("--block", type=int, default=128,
+                   help="block size of the spatial train / validation split, in reduced-resolution PAN pixels "
+                        "(default 128)")
+    s.add_argument("--val-fraction", type=float, default=0.1,
+                   help="share of each scene's blocks held out for validation (default 0.1)")
+    s.add_argument("--sensor", help="sensor of the scenes (its MTF degrades them; default: the weights' sensor "
+                                    "when the band counts agree, else generic)")
+    s.add_argument("--bit-depth", type=int, metavar="N",
+                   help="radiometric resolution: DN / (2**N - 1) (default: 8 for uint8 files, else the sensor's)")
+    s.add_argument("--ignore-georef", action="store_true", help="pair PAN and MS by their sizes alone")
+    s.add_argument("--checkpoint", metavar="DIR", help="start from these weights instead of MODEL's published ones")
+    s.add_argument("--resume", action="store_true", help="continue the run in OUT (after an interruption, or to "
+                                                         "more --steps)")
+    s.add_argument("--tag", default="finetuned", help="name of the weights in their record (default finetuned)")
+    s.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("-o", "--output", required=True, metavar="OUT", help="run folder (checkpoints and the weights)")
+    s.set_defaults(func=cmd_finetune)
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    from ..finetune import finetune
+
+    finetune(args.model, args.output, pan=args.pan, ms=args.ms, pairs=args.pairs, scenes=args.scenes,
+             steps=args.steps, lr=args.lr, batch_size=args.batch_size, resume=args.resume,
+             checkpoint=args.checkpoint, patch_size=args.patch_size, block=args.block,
+             val_fraction=args.val_fraction,
+             sensor=args.sensor, bit_depth=args.bit_depth, check_georef=not args.ignore_georef, seed=args.seed,
+             device=args.device, tag=args.tag)
     return 0
 
 

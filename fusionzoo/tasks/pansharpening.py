@@ -3,8 +3,10 @@
 Inputs: ``ms`` (B, C, h, w) and ``pan`` (B, 1, ratio·h, ratio·w), floating point in [0, 1] of the sensor's full
 scale, ``DN / (2**bits - 1)``; output (B, C, ratio·h, ratio·w) on the same scale.  Protocols: reduced
 resolution (Wald's protocol, against a reference) and full resolution (no reference).  The command line reads
-a PAN + MS GeoTIFF pair (or the built-in sample), scales it by the bit depth and writes a uint16 GeoTIFF on
-the PAN's grid and a quicklook; the benchmark protocol is :mod:`fusionzoo.benchmarks.pansharpening`.
+a PAN + MS GeoTIFF pair (or the built-in sample) by windows, scales it by the bit depth (float data already in
+[0, 1] is kept as it is), fuses it tile by tile with the method's margin
+(:mod:`fusionzoo.inference.pansharpening`) and writes a uint16 GeoTIFF on the PAN's grid (nodata carried
+through) and a bounded-size preview PNG; the benchmark protocol is :mod:`fusionzoo.benchmarks.pansharpening`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .base import InputSpec, Modality, Task, TaskError
-from .common import check_device, check_output_path
+from .common import check_device, check_not_input, check_output_path
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -29,12 +31,9 @@ __all__ = ["PansharpeningTask", "guess_bit_depth"]
 
 def guess_bit_depth(max_dn: float, dtype: np.dtype) -> int:
     """The smallest usual bit depth (8 for uint8, else 11, 12, 14, 16) whose full scale holds ``max_dn``."""
-    if dtype == np.uint8:
-        return 8
-    for bits in (11, 12, 14, 16):
-        if max_dn <= 2**bits - 1:
-            return bits
-    return 16
+    from ..inference.pansharpening import guess_bit_depth as guess
+
+    return guess(max_dn, dtype)
 
 
 class PansharpeningTask(Task):
@@ -55,7 +54,7 @@ class PansharpeningTask(Task):
     benchmark_module = "pansharpening"
     benchmark_runner = "run_pansharpening_benchmark"
 
-    def describe_inputs(self, w: "Weights") -> dict[str, InputSpec]:
+    def describe_inputs(self, w: Weights) -> dict[str, InputSpec]:
         specs = super().describe_inputs(w)
         if "pan" not in specs and "ms" in specs:  # the PAN of a pansharpening record: one band, same sensor
             specs["pan"] = InputSpec(sensor=w.sensor, bands=("pan",), wavelengths=None, scaling=w.scaling,
@@ -70,12 +69,29 @@ class PansharpeningTask(Task):
         s.add_argument("--sample", action="store_true", help="use the built-in WorldView-3 sample scene")
         s.add_argument("--bit-depth", type=int, metavar="N",
                        help="radiometric resolution of the inputs: values are scaled by 1 / (2**N - 1) "
-                            "(default: the sample's 11, 8 for uint8 files, else the weights' bit depth, else "
-                            "guessed from the data)")
+                            "(default: the sample's 11, 8 for uint8 files, float data already in [0, 1] as it is, "
+                            "else the weights' bit depth, else guessed from the valid pixels)")
+        s.add_argument("--scale", type=float, metavar="S",
+                       help="divide the inputs by S to bring them to [0, 1] (instead of --bit-depth; --scale 1 for "
+                            "reflectance already in [0, 1]); the output is then float32 on the inputs' scale when S "
+                            "is 1, else uint16 DN")
+        s.add_argument("--nodata", type=float, metavar="V",
+                       help="nodata value of the inputs (default: the files' own); nodata pixels are left out of "
+                            "the scale, and written as nodata with the model's margin around them")
+        s.add_argument("--tile", type=int, metavar="N",
+                       help="fuse N x N PAN pixels at a time, with the method's margin (default: 1024 for methods "
+                            "that can be tiled, else the whole scene; 0: the whole scene)")
+        s.add_argument("--max-pixels", type=int, metavar="N",
+                       help="refuse rasters declaring more than N pixels per band (default: FUSIONZOO_MAX_PIXELS, "
+                            "else 2**30)")
+        s.add_argument("--checkpoint", metavar="DIR",
+                       help="weights folder to load instead of the model's published weights (e.g. one written by "
+                            "`fusionzoo finetune` or `export-weights`)")
         s.add_argument("--ignore-georef", action="store_true",
                        help="pair PAN and MS by their image sizes alone, without checking (or writing) their "
                             "georeference; for files whose georeference is missing or wrong")
-        s.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+        s.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                       help="where the model runs (default cpu)")
         s.add_argument("--adapt", type=int, default=0, metavar="N",
                        help="target-adaptive fine-tuning (PNN+): N Adam steps on the input's Wald-reduced version "
                             "before fusing (learned models only; default 0: off)")
@@ -86,31 +102,40 @@ class PansharpeningTask(Task):
                             "need one and by --adapt (default: the weights' sensor; WV3 for --sample; classical "
                             "methods otherwise use their generic gains)")
         s.add_argument("-o", "--output", required=True, metavar="OUT.tif",
-                       help="output GeoTIFF; the quicklook is written beside it as OUT.png")
+                       help="output GeoTIFF; a preview PNG (at most 1024 pixels on the long side) is written "
+                            "beside it as OUT.png; both replace an older pair only once both are written")
 
     def run_cli(self, name: str, args: argparse.Namespace) -> int:
+        from ..inference.pansharpening import pansharpen_scene
+        from ..io import SAMPLE_MS, SAMPLE_PAN
         from ..registry import get_arch, get_weights, split_name
 
         t0 = time.perf_counter()
         _check_args(args)
         out = check_output_path(args.output)
         check_device(args.device)
+        pan_path, ms_path = (SAMPLE_PAN, SAMPLE_MS) if args.sample else (Path(args.pan), Path(args.ms))
+        check_not_input(out, [pan_path, ms_path])
         entry = get_arch(name)  # fail fast on an unknown model or tag, before reading anything
-        if split_name(name)[1] is not None or entry.cfg.weights:
+        if getattr(args, "checkpoint", None) is None and (split_name(name)[1] is not None or entry.cfg.weights):
             get_weights(name)
-        pair = _read_pair(args)
-        model = _model_for(name, pair, args)
-        w = getattr(model, "pretrained_cfg", None)
-        bits, why = _bit_depth(args, pair, w, name)
-        full = 2**bits - 1
-        ms, pan = _tensors(pair, full, args.device)
-        model.to(args.device)
-        if args.adapt > 0:
-            _adapt(model, entry, ms, pan, args, w)
-        fused, t_model = _fuse(model, ms, pan, name, args.device)
-        dn = np.rint(fused.astype(np.float64) * full).astype(np.uint16)
-        names, rgb_names = _write(out, dn, pair, model, w, bits, name, args)
-        _report(args, pair, entry, model, w, bits, full, why, t_model, out, dn, rgb_names, t0)
+        scene = _open_scene(args, pan_path, ms_path)
+        with scene:
+            model = _model_for(name, scene, args)
+            w = getattr(model, "pretrained_cfg", None)
+            events: dict[str, Any] = {}
+            if args.adapt > 0:
+                _adapt_scene(model, entry, scene, args, w)
+            out_names = _band_names(model, w, scene, args)
+            tags = {"FUSIONZOO_MODEL": name, "SOURCE_PAN": pan_path.name, "SOURCE_MS": ms_path.name}
+            tile = "auto" if args.tile is None else args.tile
+            res = pansharpen_scene(
+                model, scene, None, out, tile=tile, device=args.device, scale=args.scale, bit_depth=args.bit_depth,
+                weights_bits=w.bit_depth if w is not None else None,
+                default_bits=11 if args.sample and args.scale is None and args.bit_depth is None else None,
+                band_names=list(out_names) if out_names else None, tags=tags,
+                on_event=lambda k, v: _event(events, k, v))
+        _report(args, scene, entry, model, w, res, events, out_names, t0)
         return 0
 
     # --- cards ------------------------------------------------------------------------------------------
@@ -124,13 +149,13 @@ class PansharpeningTask(Task):
 
         return heldout_table()
 
-    def hub_rows(self, w: "Weights") -> list[tuple[str, str]]:
+    def hub_rows(self, w: Weights) -> list[tuple[str, str]]:
         from ..hub import sensor_title
 
         return [("Sensor", sensor_title(w.sensor)), ("Bands", f"{w.num_bands}: {', '.join(w.bands)}"),
                 ("Resolution ratio", str(w.ratio)), ("Bit depth", str(w.bit_depth))]
 
-    def usage_lines(self, name: str, w: "Weights") -> list[str]:
+    def usage_lines(self, name: str, w: Weights) -> list[str]:
         r = w.ratio
         return [
             f"# ms: (B, {w.num_bands}, h, w) with bands {list(w.bands)}; pan: (B, 1, {r}h, {r}w)",
@@ -152,24 +177,32 @@ def _check_args(args: argparse.Namespace) -> None:
         raise TaskError(f"--bit-depth must be between 1 and 16, got {args.bit_depth}")
     if args.adapt < 0 or not args.adapt_lr > 0:
         raise TaskError(f"--adapt must be >= 0 and --adapt-lr > 0, got {args.adapt} and {args.adapt_lr}")
+    if args.scale is not None and args.bit_depth is not None:
+        raise TaskError("give either --scale or --bit-depth, not both")
+    if args.scale is not None and not (args.scale > 0 and np.isfinite(args.scale)):
+        raise TaskError(f"--scale must be a positive number, got {args.scale:g}")
+    if args.tile is not None and args.tile < 0:
+        raise TaskError(f"--tile must be >= 0 (0: the whole scene), got {args.tile}")
+    if args.max_pixels is not None and args.max_pixels < 1:
+        raise TaskError(f"--max-pixels must be positive, got {args.max_pixels}")
 
 
-def _read_pair(args: argparse.Namespace) -> dict[str, Any]:
-    from ..io import SAMPLE_MS, SAMPLE_PAN, GeoreferenceError, read_pan_ms
+def _open_scene(args: argparse.Namespace, pan_path: Path, ms_path: Path):
+    from ..inference.pansharpening import open_scene
+    from ..io import GeoreferenceError
 
-    pan_path, ms_path = (SAMPLE_PAN, SAMPLE_MS) if args.sample else (Path(args.pan), Path(args.ms))
     try:
-        pair = read_pan_ms(pan_path, ms_path, check_georef=not args.ignore_georef)
+        return open_scene(pan_path, ms_path, check_georef=not args.ignore_georef, nodata=args.nodata,
+                          max_pixels=args.max_pixels)
     except GeoreferenceError as e:
         raise TaskError(f"{e} (or pass --ignore-georef to pair the images by their sizes alone; the result "
                         f"then has no georeference)") from e
-    pair.update(pan_path=pan_path, ms_path=ms_path)
-    return pair
 
 
-def build_pansharpening_model(name: str, ratio: int, sensor: str | None = None) -> "torch.nn.Module":
-    """The model the command line runs: a learned one with its pretrained weights, a classical one at ``ratio``
-    (with ``sensor`` for the methods that use its MTF)."""
+def build_pansharpening_model(name: str, ratio: int, sensor: str | None = None,
+                              checkpoint: str | None = None) -> torch.nn.Module:
+    """The model the command line runs: a learned one with its pretrained weights (or the weights folder
+    ``checkpoint``), a classical one at ``ratio`` (with ``sensor`` for the methods that use its MTF)."""
     from ..registry import create_model, get_arch, split_name
 
     entry = get_arch(name)
@@ -178,7 +211,11 @@ def build_pansharpening_model(name: str, ratio: int, sensor: str | None = None) 
         raise TaskError(f"model {arch!r} is a {entry.cfg.task} model, not a pansharpening one "
                         f"(`fusionzoo list --task pansharpening` shows those)")
     if entry.cfg.classical:
+        if checkpoint is not None:
+            raise TaskError(f"{arch} is a classical method (no parameters): --checkpoint does not apply")
         return create_model(name, ratio=ratio, **({"sensor": sensor} if sensor else {}))
+    if checkpoint is not None:
+        return create_model(name, pretrained=False, checkpoint=checkpoint)
     if not entry.cfg.weights:
         raise TaskError(f"model {arch!r} has no pretrained weights yet, so it cannot pansharpen; "
                         f"`fusionzoo list --pretrained` shows the models that can, or use a classical one "
@@ -186,13 +223,14 @@ def build_pansharpening_model(name: str, ratio: int, sensor: str | None = None) 
     return create_model(name, pretrained=True)
 
 
-def _model_for(name: str, pair: dict[str, Any], args: argparse.Namespace) -> "torch.nn.Module":
-    n_bands, ratio = pair["ms"].shape[0], pair["ratio"]
-    model = build_pansharpening_model(name, ratio, args.sensor or ("WV3" if args.sample else None)).eval()
+def _model_for(name: str, scene, args: argparse.Namespace) -> torch.nn.Module:
+    n_bands, ratio = scene.ms.count, scene.ratio
+    model = build_pansharpening_model(name, ratio, args.sensor or ("WV3" if args.sample else None),
+                                      getattr(args, "checkpoint", None)).eval()
     model_bands, band_names = getattr(model, "num_bands", None), getattr(model, "band_names", None)
     if model_bands is not None and model_bands != n_bands:
         names = f" ({', '.join(band_names)})" if band_names else ""
-        raise TaskError(f"model {name} expects {model_bands} MS bands{names}, but {pair['ms_path']} has "
+        raise TaskError(f"model {name} expects {model_bands} MS bands{names}, but {scene.ms.path} has "
                         f"{n_bands}; select and order the bands to match")
     if getattr(model, "ratio", ratio) != ratio:
         raise TaskError(f"model {name} works at resolution ratio {model.ratio}, but the PAN/MS pair has ratio "
@@ -200,37 +238,31 @@ def _model_for(name: str, pair: dict[str, Any], args: argparse.Namespace) -> "to
     return model
 
 
-def _bit_depth(args: argparse.Namespace, pair: dict[str, Any], w: "Weights | None", name: str) -> tuple[int, str]:
-    """The [0, 1] scale ``DN / (2**bits - 1)``: the bit depth and why it was chosen."""
-    from ..sensors import get_sensor
-
-    max_dn = float(max(pair["ms"].max(), pair["pan"].max()))
-    if args.bit_depth is not None:
-        bits, why = args.bit_depth, "--bit-depth"
-    elif args.sample:
-        bits, why = get_sensor("WV3").bit_depth, "the sample's sensor, WorldView-3"
-    elif pair["dtype"] == np.uint8:
-        bits, why = 8, "8-bit files"
-    elif w is not None and max_dn <= 2**w.bit_depth - 1:
-        bits, why = w.bit_depth, f"the bit depth the weights {name} were trained on"
-    else:
-        bits = guess_bit_depth(max_dn, pair["dtype"])
-        why = f"guessed from the largest value, {max_dn:g}; pass --bit-depth to set it"
-    if max_dn > 2**bits - 1:
-        raise TaskError(f"the inputs reach {max_dn:g}, above the {bits}-bit full scale {2**bits - 1}; pass the "
-                        f"right --bit-depth (e.g. {guess_bit_depth(max_dn, pair['dtype'])})")
-    return bits, why
+def _event(events: dict[str, Any], key: str, value: Any) -> None:
+    events[key] = value
+    if key == "warning":
+        print(f"warning: {value}")
 
 
-def _tensors(pair: dict[str, Any], full: int, device: str) -> tuple["torch.Tensor", "torch.Tensor"]:
+def _adapt_scene(model, entry, scene, args: argparse.Namespace, w: Weights | None) -> None:
+    """Target-adaptive fine-tuning (PNN+) on the input scene's Wald-reduced version (the whole scene in memory)."""
     import torch
 
-    ms = torch.from_numpy(pair["ms"].astype(np.float32) / full)[None].to(device)
-    pan = torch.from_numpy(pair["pan"].astype(np.float32) / full)[None].to(device)
-    return ms, pan
+    from ..inference.pansharpening import choose_scale, scan
+
+    sp, sm = scan(scene.pan, scene.nodata), scan(scene.ms, scene.nodata)
+    div, _, _ = choose_scale(scene.dtype, min(sp["min"], sm["min"]), max(sp["max"], sm["max"]), scale=args.scale,
+                             bit_depth=args.bit_depth, weights_bits=w.bit_depth if w is not None else None,
+                             default_bits=11 if args.sample and args.scale is None and args.bit_depth is None
+                             else None)
+    _, H, W = scene.shape
+    ms = torch.from_numpy(scene.ms.read(0, H // scene.ratio, 0, W // scene.ratio).astype(np.float32) / div)[None]
+    pan = torch.from_numpy(scene.pan.read(0, H, 0, W).astype(np.float32) / div)[None]
+    model.to(args.device)
+    _adapt(model, entry, ms.to(args.device), pan.to(args.device), args, w)
 
 
-def _adapt(model, entry, ms, pan, args: argparse.Namespace, w: "Weights | None") -> None:
+def _adapt(model, entry, ms, pan, args: argparse.Namespace, w: Weights | None) -> None:
     """Target-adaptive fine-tuning (PNN+) on the input scene's Wald-reduced version."""
     from ..adapt import AdaptationError, target_adapt
 
@@ -248,65 +280,44 @@ def _adapt(model, entry, ms, pan, args: argparse.Namespace, w: "Weights | None")
           f"sensor {sensor}) in {time.perf_counter() - ta:.2f} s")
 
 
-def _fuse(model, ms, pan, name: str, device: str) -> tuple[np.ndarray, float]:
-    import torch
-
-    t1 = time.perf_counter()
-    try:
-        with torch.no_grad():
-            fused = model(ms, pan)
-    except torch.OutOfMemoryError as e:
-        raise TaskError(f"out of memory on {device} for a {pan.shape[-1]}x{pan.shape[-2]} PAN; crop the inputs "
-                        f"or use --device cpu") from e
-    t_model = time.perf_counter() - t1
-    want = (1, ms.shape[1], *pan.shape[-2:])
-    if tuple(fused.shape) != want:
-        raise TaskError(f"model {name} returned shape {tuple(fused.shape)}, expected {want}")
-    if not torch.isfinite(fused).all():
-        raise TaskError(f"model {name} produced NaN or infinite values; nothing was written")
-    return fused.clamp_(0, 1)[0].cpu().numpy(), t_model
-
-
-def _write(out: Path, dn: np.ndarray, pair: dict[str, Any], model, w, bits: int, name: str,
-           args: argparse.Namespace) -> tuple[list[str] | None, str]:
-    """The GeoTIFF (PAN grid, uint16 DN) and its quicklook; no file is left behind on failure."""
-    from ..io import quicklook, rgb_indexes_for, write_geotiff
+def _band_names(model, w, scene, args: argparse.Namespace):
     from ..sensors import get_sensor
 
-    n_bands = dn.shape[0]
+    n_bands = scene.ms.count
     out_names = getattr(model, "band_names", None) or (w.bands if w is not None else None)
     if out_names is None and args.sample:
         out_names = get_sensor("WV3").bands
     if out_names is None:
-        desc = pair["ms_meta"]["descriptions"]
-        out_names = desc if all(desc) and len(desc) == n_bands else None
-    rgb = rgb_indexes_for(n_bands, out_names)
-    tags = {"FUSIONZOO_MODEL": name, "BIT_DEPTH": bits, "SOURCE_PAN": pair["pan_path"].name,
-            "SOURCE_MS": pair["ms_path"].name}
-    write_geotiff(out, dn, pair["crs"], pair["transform"], "uint16",
-                  band_names=list(out_names) if out_names else None, tags=tags)
-    try:
-        quicklook(dn, rgb, out.with_suffix(".png"))
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
-    return out_names, ", ".join(out_names[i] if out_names else str(i + 1) for i in rgb)
+        desc = scene.ms_meta.get("descriptions", ())
+        out_names = desc if desc and all(desc) and len(desc) == n_bands else None
+    return out_names
 
 
-def _report(args, pair, entry, model, w, bits, full, why, t_model, out, dn, rgb_names, t0) -> None:
-    ms_np, pan_np = pair["ms"], pair["pan"]
+def _report(args, scene, entry, model, w, res, events, out_names, t0) -> None:
+    C, H, W = res["shape"]
     n_params = sum(p.numel() for p in model.parameters())
-    crs = pair["crs"].to_string() if pair["crs"] is not None else "no CRS"
+    crs = scene.crs.to_string() if scene.crs is not None else "no CRS"
     what = ("the built-in sample (WorldView-3, Shanghai; CC BY-SA 4.0)" if args.sample
-            else f"{pair['pan_path']} + {pair['ms_path']}")
+            else f"{scene.paths[0]} + {scene.paths[1]}")
     weights_txt = f", weights {entry.arch}.{w.tag}" if w is not None else ""
-    print(f"read {what}: MS {ms_np.shape[0]} bands {ms_np.shape[2]}x{ms_np.shape[1]}, PAN {pan_np.shape[2]}x"
-          f"{pan_np.shape[1]}, ratio {pair['ratio']}, {crs}")
-    print(f"scaled DN / {full} ({bits}-bit: {why})")
-    print(f"ran {entry.arch} ({entry.cfg.kind}, {n_params:,} parameters{weights_txt}) on {args.device} "
-          f"in {t_model:.2f} s")
-    geo = "CRS and transform of the PAN" if pair["crs"] is not None or pair["transform"] is not None \
+    nd = f", nodata {scene.nodata:g}" if scene.nodata is not None else ""
+    print(f"read {what}: MS {C} bands {W // scene.ratio}x{H // scene.ratio}, PAN {W}x{H}, ratio {scene.ratio}, "
+          f"{crs}{nd}")
+    if res["bit_depth"] is not None:
+        print(f"scaled DN / {res['scale']:g} ({res['bit_depth']}-bit: {res['why']})")
+    else:
+        print(f"scaled by 1 / {res['scale']:g} ({res['why']})")
+    plan, tile = events.get("plan", (res["plan"], res["tile"]))
+    how = (f"in {tile}x{tile} tiles, margin {plan.margin} px" if tile is not None and plan.kind == "local" else
+           f"in {tile}x{tile} tiles, two passes (the scene's statistics first)" if tile is not None else
+           "on the whole scene" + (f" ({plan.reason})" if plan.kind == "global" else ""))
+    print(f"ran {entry.arch} ({entry.cfg.kind}, {n_params:,} parameters{weights_txt}) on {args.device} {how} "
+          f"in {res['fuse_seconds']:.2f} s")
+    geo = "CRS and transform of the PAN" if scene.crs is not None or scene.transform is not None \
         else "no georeference"
-    print(f"wrote {out} ({dn.shape[0]} bands, {dn.shape[2]}x{dn.shape[1]}, uint16 DN, {geo})")
-    print(f"wrote {out.with_suffix('.png')} (quicklook, RGB = bands {rgb_names}, 2-98 % stretch); total "
+    kind = "uint16 DN" if res["dtype"] == "uint16" else f"{res['dtype']}, the inputs' scale"
+    ndo = f", nodata {res['nodata']:g}" if res["nodata"] is not None else ""
+    print(f"wrote {res['path']} ({C} bands, {W}x{H}, {kind}{ndo}, {geo})")
+    rgb_names = ", ".join(out_names[i] if out_names else str(i + 1) for i in res["rgb"])
+    print(f"wrote {res['preview']} (preview, RGB = bands {rgb_names}, 2-98 % stretch, at most 1024 px); total "
           f"{time.perf_counter() - t0:.2f} s")

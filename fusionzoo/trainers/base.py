@@ -1,10 +1,14 @@
 """The Lightning task every trainer builds on (torchgeo's ``BaseTask``): a registered model, its loss, the
-optimiser and the learning-rate schedule, and exporting the trained weights."""
+optimiser and the learning-rate schedule, and what exporting the trained weights needs (stored in each checkpoint
+under ``"fusionzoo"``: architecture, constructor arguments, the weights training started from, the training data,
+steps and last validation scores; see :mod:`fusionzoo.trainers.export`).
+
+Every task runs unchanged under Lightning's distributed strategies (``Trainer(strategy="ddp", devices=N,
+num_nodes=M)``): the model has no batch-statistics layers that would need syncing, and the data modules
+leave the sampler to Lightning, which gives each process its share of the patches."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Callable
 
 import lightning.pytorch as pl
@@ -12,8 +16,33 @@ import torch
 import torch.nn.functional as F
 
 from ..registry import create_model, get_arch
+from .export import CKPT_KEY, export_weights
 
-__all__ = ["BaseTask", "LOSSES", "charbonnier", "export_weights"]
+__all__ = ["BaseTask", "LOSSES", "charbonnier", "export_weights", "base_weights"]
+
+
+def base_weights(model: torch.nn.Module, name: str, pretrained: bool, model_kwargs: dict[str, Any] | None
+                 ) -> dict[str, str] | None:
+    """The weights a model starts from, ``{"name", "sha256"}`` (None when it starts from a random initialisation):
+    the published ones of ``name`` or the user's own file given as ``model_kwargs["checkpoint"]``."""
+    from ..weights import sha256sum
+
+    w = getattr(model, "pretrained_cfg", None)
+    ckpt = (model_kwargs or {}).get("checkpoint")
+    if ckpt is not None:
+        from ..builder import checkpoint_file
+
+        path = checkpoint_file(ckpt)
+        arch = get_arch(name).arch
+        return {"name": f"{arch}.{w.tag}" if w is not None else f"{arch} ({path.parent.name}/{path.name})",
+                "sha256": sha256sum(path)}
+    if not pretrained:
+        return None
+    if w is None:  # adapted to another band count: the record no longer describes the model, its file still counts
+        from ..registry import get_weights
+
+        w = get_weights(name)
+    return {"name": f"{get_arch(name).arch}.{w.tag}", "sha256": w.sha256}
 
 
 def charbonnier(pred: torch.Tensor, target: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
@@ -49,6 +78,21 @@ class BaseTask(pl.LightningModule):
         if not any(True for _ in self.model.parameters()):
             raise ValueError(f"{model} has no parameters to train (a classical method)")
         self.loss_fn = LOSSES[loss]
+        self.base_weights = base_weights(self.model, model, pretrained, model_kwargs)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Store what :func:`~fusionzoo.trainers.export.export_weights` records (plain JSON types only)."""
+        hp = self.hparams
+        trainer = self._trainer
+        dm = getattr(trainer, "datamodule", None) if trainer is not None else None
+        describe = getattr(dm, "describe_data", None)
+        metrics = trainer.callback_metrics if trainer is not None else {}
+        checkpoint[CKPT_KEY] = {
+            "arch": get_arch(hp.model).arch, "task": self.task, "model_kwargs": dict(hp.get("model_kwargs") or {}),
+            "base": getattr(self, "base_weights", None), "data": describe() if callable(describe) else None,
+            "steps": int(self.global_step), "bit_depth": hp.get("bit_depth"),
+            "val": {k: round(float(v), 6) for k, v in metrics.items() if k.startswith("val_") and v.numel() == 1},
+        }
 
     def configure_optimizers(self) -> Any:
         hp = self.hparams
@@ -61,24 +105,3 @@ class BaseTask(pl.LightningModule):
             sched = torch.optim.lr_scheduler.StepLR(opt, step_size=hp.lr_step, gamma=hp.lr_gamma)
             return {"optimizer": opt, "lr_scheduler": sched}
         return opt
-
-
-def export_weights(checkpoint: str | os.PathLike, out: str | os.PathLike) -> Path:
-    """Write the model weights of a Lightning checkpoint as ``model.safetensors`` (``out``: file or folder).
-
-    The checkpoint is read with ``weights_only=True`` (no arbitrary code runs).
-    """
-    from safetensors.torch import save_file
-
-    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    sd = {k.removeprefix("model."): v.contiguous() for k, v in ckpt["state_dict"].items() if k.startswith("model.")}
-    if not sd:
-        raise ValueError(f"{checkpoint}: no 'model.*' weights in its state_dict")
-    out = Path(out)
-    if out.suffix != ".safetensors":
-        out = out / "model.safetensors"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    save_file(sd, str(tmp))
-    os.replace(tmp, out)
-    return out

@@ -47,10 +47,10 @@ class HSMSFusionTask(BaseTask):
         n = pred.shape[0]
         loss = self.loss_fn(pred, gt)
         ratio = gt.shape[-1] // batch["hs"].shape[-1]
-        self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=n)
-        self.log(f"{prefix}_PSNR", psnr(pred, gt, data_range=1.0).mean(), prog_bar=True, batch_size=n)
-        self.log(f"{prefix}_SAM", sam(pred, gt).mean(), batch_size=n)
-        self.log(f"{prefix}_ERGAS", ergas(pred, gt, ratio).mean(), batch_size=n)
+        self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=n, sync_dist=True)
+        self.log(f"{prefix}_PSNR", psnr(pred, gt, data_range=1.0).mean(), prog_bar=True, batch_size=n, sync_dist=True)
+        self.log(f"{prefix}_SAM", sam(pred, gt).mean(), batch_size=n, sync_dist=True)
+        self.log(f"{prefix}_ERGAS", ergas(pred, gt, ratio).mean(), batch_size=n, sync_dist=True)
         return loss
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:

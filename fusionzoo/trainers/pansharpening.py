@@ -24,7 +24,8 @@ class PansharpeningTask(BaseTask):
         lr_step, lr_gamma: multiply the learning rate by ``lr_gamma`` every ``lr_step`` epochs (None: fixed).
         bit_depth: radiometric resolution of the data, for Q2n's DN-scale uint16 cast in validation.
 
-    Validation and test log the loss, SAM, ERGAS and Q2n (toolbox conventions, no border cut on patches).
+    Validation and test log the loss, SAM, ERGAS and Q2n (toolbox conventions, no border cut on patches), averaged
+    over the processes under a distributed strategy.
     """
 
     task = "pansharpening"
@@ -53,12 +54,13 @@ class PansharpeningTask(BaseTask):
         gt = batch["gt"]
         n = pred.shape[0]
         loss = self.loss_fn(pred, gt)
-        self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=n)
-        self.log(f"{prefix}_SAM", sam(pred, gt).mean(), prog_bar=True, batch_size=n)
-        self.log(f"{prefix}_ERGAS", ergas(pred, gt, self.model.ratio).mean(), prog_bar=True, batch_size=n)
+        self.log(f"{prefix}_loss", loss, prog_bar=True, batch_size=n, sync_dist=True)
+        self.log(f"{prefix}_SAM", sam(pred, gt).mean(), prog_bar=True, batch_size=n, sync_dist=True)
+        self.log(f"{prefix}_ERGAS", ergas(pred, gt, self.model.ratio).mean(), prog_bar=True, batch_size=n,
+                 sync_dist=True)
         if min(pred.shape[-2:]) >= 32:
             q = q2n(pred, gt, max_value=2**self.hparams.bit_depth - 1).mean()
-            self.log(f"{prefix}_Q2n", q, prog_bar=True, batch_size=n)
+            self.log(f"{prefix}_Q2n", q, prog_bar=True, batch_size=n, sync_dist=True)
         return loss
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:

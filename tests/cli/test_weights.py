@@ -61,3 +61,32 @@ def test_publish_errors(capsys, tmp_path, name, match):
     rc, _, err = run(capsys, "publish", name, "--out", tmp_path / "pub")
     assert_clean_error(rc, err, match)
     assert not (tmp_path / "pub").exists()
+
+
+# --- export-weights: only a fusionzoo task's checkpoint, one line saying what the file is ---------------------
+@pytest.mark.parametrize("content, match", [
+    ({"state_dict": {"encoder.weight": "T"}, "hyper_parameters": {"backbone": "resnet18", "lr": 0.1},
+      "pytorch-lightning_version": "2.6.0"},
+     "a Lightning checkpoint of another module (hyper-parameters: backbone, lr; weights like encoder.weight)"),
+    ({"conv1.weight": "T", "conv1.bias": "T"}, "a plain state dict of 2 tensors, not a Lightning checkpoint"),
+    ({"state_dict": {}, "args": "NAMESPACE"}, "holds a pickled argparse.Namespace object"),
+    (b"not a checkpoint at all", "not a readable PyTorch checkpoint"),
+])
+def test_export_weights_refuses_foreign_checkpoints(tmp_path, capsys, content, match):
+    import argparse
+
+    import torch
+
+    ckpt = tmp_path / "x.ckpt"
+    if isinstance(content, bytes):
+        ckpt.write_bytes(content)
+    else:
+        def fill(v):
+            if isinstance(v, dict):
+                return {k: fill(x) for k, x in v.items()}
+            return torch.zeros(2) if v == "T" else argparse.Namespace(a=1) if v == "NAMESPACE" else v
+
+        torch.save(fill(content), ckpt)
+    rc, _, err = run(capsys, "export-weights", ckpt, tmp_path / "out")
+    assert_clean_error(rc, err, match)
+    assert "weights_only=False" not in err and not (tmp_path / "out").exists()

@@ -145,7 +145,7 @@ ERRORS = ["missing pan", "missing ms", "size not ratio", "same size", "pan bands
 @pytest.mark.parametrize("case", ERRORS)
 def test_pansharpen_errors(capsys, out_dir, tmp_path, case):
     argv, match = _case(case, tmp_path)
-    rc, stdout, err = run(capsys, "pansharpen", *argv, "-o", out_dir / "o.tif")
+    rc, _, err = run(capsys, "pansharpen", *argv, "-o", out_dir / "o.tif")
     assert_clean_error(rc, err, match)
     assert list(out_dir.iterdir()) == []
 
@@ -205,3 +205,81 @@ def test_pansharpen_cuda(capsys, out_dir):
                           "-o", out_dir / "o.tif")
     assert rc == 0, err
     assert "on cuda" in stdout
+
+
+def _float_pair(folder, nodata=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    g = np.random.default_rng(0)
+    ms = g.uniform(0.1, 0.9, (4, 16, 16)).astype(np.float32)
+    pan = g.uniform(0.1, 0.9, (1, 64, 64)).astype(np.float32)
+    write_geotiff(folder / "pan.tif", pan, UTM, from_origin(350000.0, 3456000.0, 0.5, 0.5), "float32", nodata=nodata)
+    write_geotiff(folder / "ms.tif", ms, UTM, from_origin(350000.0, 3456000.0, 2.0, 2.0), "float32", nodata=nodata)
+    return folder / "pan.tif", folder / "ms.tif", ms
+
+
+def test_pansharpen_float_reflectance_is_kept_in_0_1(capsys, out_dir, tmp_path):
+    pan_p, ms_p, ms = _float_pair(tmp_path / "in")
+    out = out_dir / "f.tif"
+    rc, stdout, err = run(capsys, "pansharpen", "--pan", pan_p, "--ms", ms_p, "--model", "exp", "--tile", "32",
+                          "-o", out)
+    assert rc == 0, err
+    assert "float data already in [0, 1]" in stdout and "float32, the inputs' scale" in stdout
+    assert "in 32x32 tiles" in stdout
+    with rasterio.open(out) as dst:
+        got = dst.read()
+        assert dst.dtypes[0] == "float32" and dst.tags()["SCALE"] == "1"
+    ref = interp23tap(torch.from_numpy(ms)[None].double(), 4).clamp(0, 1)[0].numpy()
+    assert np.abs(got - ref).max() <= 1e-5  # not divided by 2047 (the issue's maximum of 11 DN)
+
+
+def test_pansharpen_nodata_option(capsys, out_dir, tmp_path):
+    pan_p, ms_p = make_pair(tmp_path / "in", size=32)
+    with rasterio.open(ms_p, "r+") as f:
+        a = f.read()
+        a[:, 10:14, 10:14] = 0
+        f.write(a)
+    out = out_dir / "n.tif"
+    rc, stdout, err = run(capsys, "pansharpen", "--pan", pan_p, "--ms", ms_p, "--model", "exp", "--nodata", "0",
+                          "-o", out)
+    assert rc == 0, err
+    assert "nodata 0" in stdout
+    with rasterio.open(out) as dst:
+        assert dst.nodata == 0
+        assert (dst.read()[:, 48:56, 48:56] == 0).all()
+
+
+def test_pansharpen_checkpoint_goes_to_create_model(capsys, out_dir, monkeypatch, toy_weights, tmp_path):
+    import fusionzoo.registry
+
+    seen = {}
+    real = fusionzoo.registry.create_model
+
+    def spy(name, pretrained=False, **kw):
+        seen.update(name=name, pretrained=pretrained, **kw)
+        kw.pop("checkpoint", None)
+        return real(name, pretrained=True, **kw)
+
+    monkeypatch.setattr(fusionzoo.registry, "create_model", spy)
+    pan_p, ms_p = make_pair(tmp_path / "in")
+    rc, _, err = run(capsys, "pansharpen", "--pan", pan_p, "--ms", ms_p, "--model", toy.NAME,
+                     "--checkpoint", tmp_path / "my_run", "-o", out_dir / "c.tif")
+    assert rc == 0, err
+    assert seen == {"name": toy.NAME, "pretrained": False, "checkpoint": str(tmp_path / "my_run")}
+
+
+def test_pansharpen_keeps_the_old_pair_when_the_preview_fails(capsys, out_dir, monkeypatch):
+    import fusionzoo.io
+
+    out = out_dir / "o.tif"
+    rc, _, err = run(capsys, "pansharpen", "--sample", "--model", "exp", "-o", out)
+    assert rc == 0, err
+    old = out.read_bytes(), out.with_suffix(".png").read_bytes()
+
+    def full_disk(*a, **k):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(fusionzoo.io, "quicklook", full_disk)
+    rc, _, err = run(capsys, "pansharpen", "--sample", "--model", "mtf_glp_hpm", "-o", out)
+    assert_clean_error(rc, err, "No space left on device")
+    assert (out.read_bytes(), out.with_suffix(".png").read_bytes()) == old
+    assert sorted(p.name for p in out_dir.iterdir()) == ["o.png", "o.tif"]

@@ -44,6 +44,13 @@ def test_train_py_one_step_resume_and_export(tmp_path, recipe, scene, bands, mon
 
     sd = load_file(out)
     assert sd["conv1.weight"].shape == (64, bands + 1, 9, 9)
+    # a checkpoint of an older train.py, without the record of its data, still exports (data "unrecorded")
+    from fusionzoo.trainers.export import CKPT_KEY
+
+    assert state[CKPT_KEY].pop("data", None) is not None
+    torch.save(state, tmp_path / "older.ckpt")
+    old = export_weights(tmp_path / "older.ckpt", tmp_path / "export_older")
+    assert "unrecorded data" in fusionzoo.create_model("pnn", checkpoint=old.parent).pretrained_cfg.description
 
 
 pytestmark = pytest.mark.filterwarnings(
@@ -71,3 +78,25 @@ def test_recipe_of_shipped_weights_trains(tmp_path, recipe, monkeypatch):
     out = export_weights(next(run.rglob("last.ckpt")), tmp_path / "export")
     model = fusionzoo.create_model(cfg["model"]["init_args"]["model"], checkpoint=out, bands=bands)
     assert model.num_bands == bands
+
+
+@pytest.mark.filterwarnings("ignore:The number of training batches .* is smaller than the logging interval")
+def test_finetune_geotiff_recipe_on_own_pair(tmp_path, monkeypatch):
+    """configs/pansharpening/finetune_geotiff.yaml: train.py on a GeoTIFF pair, export, load with its record."""
+    from tests.helpers.cli import make_pair
+
+    monkeypatch.setattr(sys, "argv", ["train.py"])
+    pan, ms = make_pair(tmp_path / "data", bands=8, size=32, ratio=4)
+    run = tmp_path / "run"
+    train.main(["fit", "--config", str(ROOT / "configs/pansharpening/finetune_geotiff.yaml"),
+                f"--data.init_args.pan=[{pan}]", f"--data.init_args.ms=[{ms}]", "--data.init_args.batch_size=2",
+                "--data.init_args.patch_size=8", "--data.init_args.stride=4", "--data.init_args.block=16",
+                "--trainer.max_steps=2",
+                "--trainer.accelerator=cpu", "--trainer.enable_progress_bar=false", "--trainer.logger=false",
+                "--trainer.val_check_interval=1", "--trainer.callbacks.init_args.every_n_train_steps=1",
+                f"--trainer.callbacks.init_args.dirpath={run / 'checkpoints'}", f"--trainer.default_root_dir={run}"])
+    out = export_weights(run / "checkpoints" / "last.ckpt", tmp_path / "export")
+    model = fusionzoo.create_model("pnn", checkpoint=out.parent)
+    w = model.pretrained_cfg
+    assert w.tag == "finetuned" and w.sensor == "WV3" and "fine-tuned from pnn.wv23" in w.description
+    assert w.train_data[0]["description"] == "PAN pan.tif + MS ms.tif"

@@ -13,7 +13,7 @@ import torch
 from .scenes import Scene
 from .common import SceneFolder, _glob, _resolve_sensor
 
-__all__ = ["GeoTiffPairs"]
+__all__ = ["GeoTiffPairs", "read_geotiff_scene"]
 
 
 class GeoTiffPairs(SceneFolder):
@@ -64,24 +64,45 @@ class GeoTiffPairs(SceneFolder):
         self.sensor, self.bit_depth, self.ratio, self.check_georef = sensor, bit_depth, ratio, check_georef
 
     def _load(self, index: int) -> tuple[Scene, torch.Tensor | None]:
-        from ...io import ImageryError, read_geotiff, read_pan_ms
-
         pan_p, ms_p, gt_p = self.pairs[self.paths.index(self._path(index))]
-        pair = read_pan_ms(pan_p, ms_p, ratio=self.ratio, check_georef=self.check_georef)
-        c = pair["ms"].shape[0]
-        s = _resolve_sensor(self.sensor, c, str(pan_p))
-        bits = self.bit_depth or (8 if pair["dtype"] == np.uint8 else s.bit_depth)
-        scale = float(2**bits - 1)
-        gt = None
-        if gt_p is not None:
-            g, _ = read_geotiff(gt_p, "reference")
-            if g.shape != (c, *pair["pan"].shape[-2:]):
-                raise ImageryError(f"reference {gt_p} is {g.shape}, expected {(c, *pair['pan'].shape[-2:])} "
-                                   f"(the MS bands on the PAN grid)")
-            gt = torch.from_numpy(g.astype(np.float32) / scale)
-        ms = torch.from_numpy(pair["ms"].astype(np.float32) / scale)
-        pan = torch.from_numpy(pair["pan"].astype(np.float32) / scale)
-        scene = Scene(pan_p.stem, ms, pan, s.name, bits, pair["ratio"], gt,
-                      meta={"path": str(pan_p), "ms_path": str(ms_p), "crs": pair["crs"],
-                            "transform": pair["transform"]})
+        scene = read_geotiff_scene(pan_p, ms_p, self.sensor, self.bit_depth, self.ratio, self.check_georef, gt_p)
         return scene, None
+
+
+def read_geotiff_scene(pan: str | os.PathLike, ms: str | os.PathLike, sensor: str = "generic",
+                       bit_depth: int | None = None, ratio: int | None = None, check_georef: bool = True,
+                       gt: str | os.PathLike | None = None, name: str | None = None) -> Scene:
+    """One PAN + MS GeoTIFF pair as a :class:`Scene` (read and checked by :func:`fusionzoo.io.read_pan_ms`).
+
+    The [0, 1] scale is ``DN / (2**bit_depth - 1)``; ``bit_depth`` defaults to 8 for uint8 files, else to the
+    sensor's (11 for ``'generic'``).  Floating-point files whose values all lie in [0, 1] are taken as already
+    on that scale (they are not divided again).  Values above the full scale raise a ``ValueError`` that names
+    the largest value and the bit depth to pass.
+    """
+    from ...io import ImageryError, read_geotiff, read_pan_ms
+
+    pan_p, ms_p = Path(pan).expanduser(), Path(ms).expanduser()
+    pair = read_pan_ms(pan_p, ms_p, ratio=ratio, check_georef=check_georef)
+    c = pair["ms"].shape[0]
+    s = _resolve_sensor(sensor, c, str(pan_p))
+    bits = bit_depth or (8 if pair["dtype"] == np.uint8 else s.bit_depth)
+    top = float(max(pair["ms"].max(), pair["pan"].max()))
+    unit = np.issubdtype(pair["dtype"], np.floating) and top <= 1.0 and bit_depth is None
+    scale = 1.0 if unit else float(2**bits - 1)
+    if top > scale:
+        from ...tasks.pansharpening import guess_bit_depth
+
+        raise ValueError(f"{pan_p.name} / {ms_p.name} reach {top:g}, above the {bits}-bit full scale {scale:g}; "
+                         f"pass the bit depth of the product (e.g. bit_depth={guess_bit_depth(top, pair['dtype'])})")
+    g = None
+    if gt is not None:
+        arr, _ = read_geotiff(gt, "reference")
+        if arr.shape != (c, *pair["pan"].shape[-2:]):
+            raise ImageryError(f"reference {gt} is {arr.shape}, expected {(c, *pair['pan'].shape[-2:])} "
+                               f"(the MS bands on the PAN grid)")
+        g = torch.from_numpy(arr.astype(np.float32) / scale)
+    ms_t = torch.from_numpy(pair["ms"].astype(np.float32) / scale)
+    pan_t = torch.from_numpy(pair["pan"].astype(np.float32) / scale)
+    return Scene(name or pan_p.stem, ms_t, pan_t, s.name, bits, pair["ratio"], g,
+                 meta={"path": str(pan_p), "ms_path": str(ms_p), "crs": pair["crs"], "transform": pair["transform"],
+                       "scale": scale, "dtype": str(pair["dtype"])})
