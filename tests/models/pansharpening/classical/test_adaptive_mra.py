@@ -19,13 +19,13 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 import fusionzoo
-from fusionzoo.metrics import cut_border, ergas, q2n, sam
 from fusionzoo.models.pansharpening.classical import adaptive_mra as amra
 from fusionzoo.models.pansharpening.classical import multiresolution as mra
 from fusionzoo.ops import fwind1, interp23tap, mtf_kernel
 from fusionzoo.registry import get_arch
 from fusionzoo.sensors import get_sensor
-from tests.helpers import DATA, ROOT
+from tests.helpers import ROOT
+from tests.helpers.wv3_test import dn_scores, requires_wv3_test, wv3_test
 
 NAMES = ["mtf_glp_hpm_h", "c_mtf_glp_cbd", "fe_hpm"]
 EPS = np.finfo(np.float64).eps
@@ -383,23 +383,13 @@ def test_fe_hpm_bit_depth_scales_the_weights():
     torch.testing.assert_close(a, c, rtol=0, atol=0)
 
 
-@pytest.mark.skipif(not (DATA / "pansharpening" / "wv3_cdif" / "WV3_test.mat").is_file(),
-                    reason="shared data (WV3_test.mat of liangjiandeng/CDIF) not available")
+@requires_wv3_test
 def test_wv3_test_scene():
-    from fusionzoo.datasets import load_scene
-
-    s = load_scene("wv3_cdif", DATA)
-    ms, pan, gt = s.ms[None], s.pan[None], s.gt[None]
-    M = 2**s.bit_depth - 1
-    G = cut_border(gt * M)
-
-    def scores(out):
-        o = cut_border(out * M)
-        return q2n(o, G).item(), sam(o, G).item(), ergas(o, G).item()
-
-    q_exp, sam_exp, e_exp = scores(interp23tap(ms, 4))
+    s = wv3_test()
+    ms, pan = s.ms[None], s.pan[None]
+    q_exp, sam_exp, e_exp = dn_scores(interp23tap(ms, 4), s)
     for name in NAMES:
-        q, a, e = scores(fusionzoo.create_model(name, sensor=s.sensor)(ms, pan))
+        q, a, e = dn_scores(fusionzoo.create_model(name, sensor=s.sensor)(ms, pan), s)
         assert e < e_exp and q > q_exp, f"{name}: Q8 {q:.4f} ERGAS {e:.3f} vs EXP {q_exp:.4f} {e_exp:.3f}"
         assert 0 < a < sam_exp + 1.0, f"{name}: SAM {a:.3f} vs EXP {sam_exp:.3f}"
 

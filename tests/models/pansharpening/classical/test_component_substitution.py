@@ -12,6 +12,7 @@ from fusionzoo.metrics import cut_border, ergas, q2n, sam
 from fusionzoo.models.pansharpening.classical import component_substitution as cs
 from fusionzoo.ops import degrade, fwind1, imresize, interp23tap, mtf_kernel
 from tests.helpers import ROOT, SHARED
+from tests.helpers.wv3_test import requires_wv3_test, wv3_test
 
 ALL = ["bt", "bt_h", "ihs", "fihs", "pca", "gs", "gsa", "c_gsa", "bdsd", "bdsd_pc", "pracs"]
 ANY_BANDS = [n for n in ALL if n != "fihs"]
@@ -335,12 +336,9 @@ def test_every_method_beats_exp_on_a_wald_scene(C):
     assert e3 < 0.8 * ergas(fusionzoo.create_model("exp")(ms3, pan3), ref3).item()
 
 
-@pytest.mark.skipif(not (DATA / "pansharpening" / "wv3_cdif" / "WV3_test.mat").is_file(),
-                    reason=f"real data {DATA}/pansharpening/wv3_cdif/WV3_test.mat is absent")
+@requires_wv3_test
 def test_wv3_reduced_resolution():
-    from fusionzoo.datasets import load_scene
-
-    scene = load_scene("wv3_cdif", DATA)
+    scene = wv3_test()
     ms, pan, gt = scene.ms[None], scene.pan[None], scene.gt[None]
 
     def metrics(out, ref):

@@ -12,18 +12,18 @@ import torch
 import torch.nn.functional as F
 
 import fusionzoo
-from fusionzoo.metrics import cut_border, ergas, q2n, sam
+from fusionzoo.metrics import ergas
 from fusionzoo.models.pansharpening.classical import multiresolution as mra
 from fusionzoo.ops import decimate_nearest, degrade, filter_replicate, fwind1, imresize, interp23tap, mtf_kernel
 from fusionzoo.registry import get_arch
 from fusionzoo.sensors import get_sensor
-from tests.helpers import ROOT, SHARED
+from tests.helpers import ROOT
+from tests.helpers.wv3_test import dn_scores, requires_wv3_test, wv3_test
 
 NAMES = ["hpf", "sfim", "indusion", "atwt", "atwt_m2", "atwt_m3", "awlp", "mtf_glp", "mtf_glp_hpm",
          "mtf_glp_hpm_r", "mtf_glp_fs", "mtf_glp_cbd", "dwt", "udwt"]
 GLP = ["mtf_glp", "mtf_glp_hpm", "mtf_glp_hpm_r", "mtf_glp_fs", "mtf_glp_cbd"]
 CARDS = ROOT / "model_cards"
-DATA = SHARED / "data"
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 
@@ -425,24 +425,13 @@ def test_every_method_beats_exp_on_a_wald_scene(bands):
         assert e < 0.9 * e_exp, f"{name}: ERGAS {e:.3f} vs EXP {e_exp:.3f}"
 
 
-@pytest.mark.skipif(not (DATA / "pansharpening" / "wv3_cdif" / "WV3_test.mat").is_file(),
-                    reason="shared data (WV3_test.mat of liangjiandeng/CDIF) not available")
+@requires_wv3_test
 def test_wv3_test_scene():
-    from fusionzoo.datasets import load_scene
-
-    s = load_scene("wv3_cdif", DATA)
-    ms, pan, gt = s.ms[None], s.pan[None], s.gt[None]
-    M = 2 ** s.bit_depth - 1
-    G = cut_border(gt * M)
-
-    def scores(out):
-        o = cut_border(out * M)
-        return q2n(o, G).item(), sam(o, G).item(), ergas(o, G).item()
-
-    q_exp, sam_exp, e_exp = scores(interp23tap(ms, 4))
+    s = wv3_test()
+    ms, pan = s.ms[None], s.pan[None]
+    q_exp, sam_exp, e_exp = dn_scores(interp23tap(ms, 4), s)
     for name in NAMES:
-        kw = {"sensor": s.sensor}
-        q, a, e = scores(fusionzoo.create_model(name, **kw)(ms, pan))
+        q, a, e = dn_scores(fusionzoo.create_model(name, sensor=s.sensor)(ms, pan), s)
         assert e < e_exp and q > q_exp, f"{name}: Q8 {q:.4f} ERGAS {e:.3f} vs EXP {q_exp:.4f} {e_exp:.3f}"
         assert 0 < a < sam_exp + 1.0, f"{name}: SAM {a:.3f} vs EXP {sam_exp:.3f}"
 

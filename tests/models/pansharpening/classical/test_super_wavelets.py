@@ -20,7 +20,8 @@ from fusionzoo.ops.curvelet import (
     symmetric_pad,
 )
 from fusionzoo.registry import get_arch
-from tests.helpers import DATA, ROOT
+from tests.helpers import ROOT
+from tests.helpers.wv3_test import requires_wv3_test, wv3_test
 
 NAMES = ["contourlet", "curvelet"]
 VARIANTS = [("contourlet", {}), ("contourlet", {"rule": "max_abs"}), ("contourlet", {"subsampled": True}),
@@ -170,13 +171,10 @@ def test_errors():
             fusionzoo.create_model(name, ratio=3)
 
 
-@pytest.mark.skipif(not (DATA / "pansharpening" / "wv3_cdif" / "WV3_test.mat").is_file(),
-                    reason="shared data (WV3_test.mat of liangjiandeng/CDIF) not available")
+@requires_wv3_test
 def test_wv3_test_scene():
     """Both beat EXP clearly in ERGAS and in SAM (Q8 in the model cards)."""
-    from fusionzoo.datasets import load_scene
-
-    scene = load_scene("wv3_cdif", DATA)
+    scene = wv3_test()
     ms, pan, gt = scene.ms[None], scene.pan[None], cut_border(scene.gt[None])
     exp = cut_border(interp23tap(ms, 4))
     for name in NAMES:

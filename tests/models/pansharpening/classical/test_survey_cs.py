@@ -15,6 +15,7 @@ from fusionzoo.models.pansharpening.classical import matting as mt
 from fusionzoo.models.pansharpening.classical import mbrr as mb
 from fusionzoo.ops import decimate_nearest, imresize, interp23tap, mtf_filter
 from tests.helpers import SHARED
+from tests.helpers.wv3_test import requires_wv3_test, wv3_test
 
 NAMES = ["hfcs", "matting", "mbrr"]
 QUICK = {"mbrr": {"cg_iters": 10, "stiefel_iters": 20}}
@@ -259,13 +260,11 @@ def test_mbrr_sensor_weights():
 
 
 # ------------------------------------------------------------------------------------------- real data
-@pytest.mark.skipif(not (DATA / "pansharpening" / "wv3_cdif" / "WV3_test.mat").is_file(),
-                    reason=f"real data {DATA}/pansharpening/wv3_cdif/WV3_test.mat is absent")
+@requires_wv3_test
 def test_wv3_reduced_resolution():
     from fusionzoo.benchmarks.pansharpening import evaluate_reduced
-    from fusionzoo.datasets.pansharpening.scenes import load_scene
 
-    scene = load_scene("wv3_cdif", DATA)
+    scene = wv3_test()
     for name, q8 in (("hfcs", 0.88), ("matting", 0.80)):
         got = evaluate_reduced(fusionzoo.create_model(name, sensor="WV3"), scene, metrics=("Q2n",))["Q2n"]
         assert got > q8, name
