@@ -420,13 +420,10 @@ def _ceil_to(v: int, m: int) -> int:
     return -(-v // m) * m
 
 
-def _glp_kind(model) -> str | None:
-    from ..models.pansharpening.classical.multiresolution import MTFGLP, MTFGLPHPM
-
-    for cls, kind in ((MTFGLPHPM, "hpm"), (MTFGLP, "glp")):
-        if type(model) is cls:
-            return kind
-    return None
+def _two_pass(model) -> bool:
+    """Whether the model's own class (not a subclass that changes the fusion) declares that its statistics can
+    be taken in a first pass and its ``inject`` applied tile by tile (MTF-GLP and MTF-GLP-HPM)."""
+    return bool(vars(type(model)).get("two_pass_tiling"))
 
 
 def _measure_reach(model, bands: int, ratio: int, probe_ms: int = 32, max_probe_ms: int = 256) -> int | None:
@@ -496,9 +493,9 @@ def tile_plan(model: torch.nn.Module, bands: int | None = None) -> TilePlan:
     cache = _PLANS.setdefault(model, {})
     if bands in cache:
         return cache[bands]
-    kind = _glp_kind(model)
-    if kind is not None:
-        plan = TilePlan("glp", 0, _ceil_to(24, ratio), f"MTF-GLP ({kind}): the scene's statistics in a first pass")
+    if _two_pass(model):
+        plan = TilePlan("glp", 0, _ceil_to(24, ratio),
+                        f"{type(model).__name__}: the scene's statistics in a first pass")
     else:
         m = getattr(model, "tile_margin", None)
         if isinstance(m, int) and not isinstance(m, bool):
@@ -609,7 +606,6 @@ class _Moments:
 def _fuse_glp(model, plan: TilePlan, scene: Scene, tile: int, div: float, device, sink, progress: bool,
               name: str) -> None:
     from ..models.pansharpening.classical.multiresolution import (
-        _EPS,
         _lpfilter_gauss_kernel,
         interp23,
         mtf_lowpass_decimated,
@@ -670,10 +666,7 @@ def _fuse_glp(model, plan: TilePlan, scene: Scene, tile: int, div: float, device
                 ld = t(src.read(y0 // r - hm, y1 // r + hm, x0 // r - hm, x1 // r + hm, "wrap"))
                 low = interp23(gain_t * ld + off_t * ksum, r)[..., hm * r:hm * r + y1 - y0, hm * r:hm * r + x1 - x0]
                 eq = gain_t * pc + off_t
-                if _glp_kind(model) == "hpm":
-                    out = up[None] * eq / (low + _EPS)
-                else:
-                    out = up[None] + eq - low
+                out = model.inject(up[None], eq, low)
                 _, mb = _prep(scene.ms.read((y0 - g) // r, (y1 + g) // r, (x0 - g) // r, (x1 + g) // r, "clamp"),
                               div, scene.nodata)
                 bad = _grow(torch.from_numpy(_bad_at_pan(pbad, mb, r)), g)[g:g + y1 - y0, g:g + x1 - x0]

@@ -565,17 +565,34 @@ class _GLP(_MRA):
 class MTFGLP(_GLP):
     """MTF-GLP with unit injection gains: ``ms_up + P_b - P_b^low`` (toolbox ``MTF_GLP``)."""
 
+    #: its statistics (global gain and offset of the equalisation) can be taken in a first pass over a scene,
+    #: then :meth:`inject` applied tile by tile (:func:`fusionzoo.inference.tile_plan`)
+    two_pass_tiling = True
+
+    @staticmethod
+    def inject(ms_up, eq_pan, low):
+        """The fusion from the upsampled MS, the equalised PAN ``P_b`` and its low-pass ``P_b^low`` (``low``,
+        a fresh tensor, is overwritten)."""
+        return low.neg_().add_(ms_up).add_(eq_pan)
+
     def fuse_up(self, ms_up, pan):
         gain, off, low = self._equalised(pan, ms_up)
-        return low.neg_().add_(ms_up).addcmul_(gain, pan).add_(off)  # in place on the fresh low-pass PAN
+        return self.inject(ms_up, torch.addcmul(off, gain, pan), low)
 
 
 class MTFGLPHPM(_GLP):
     """MTF-GLP with high-pass modulation: ``ms_up * P_b / (P_b^low + eps)`` (toolbox ``MTF_GLP_HPM``)."""
 
+    two_pass_tiling = True  # as MTF-GLP
+
+    @staticmethod
+    def inject(ms_up, eq_pan, low):
+        """``ms_up * P_b / (P_b^low + eps)`` (``eq_pan`` and ``low``, fresh tensors, are overwritten)."""
+        return eq_pan.div_(low.add_(_EPS)).mul_(ms_up)
+
     def fuse_up(self, ms_up, pan):
         gain, off, low = self._equalised(pan, ms_up)
-        return torch.addcmul(off, gain, pan).div_(low.add_(_EPS)).mul_(ms_up)  # in place on fresh tensors
+        return self.inject(ms_up, torch.addcmul(off, gain, pan), low)
 
 
 class MTFGLPHPMR(_GLP):
